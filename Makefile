@@ -1,0 +1,75 @@
+# stepbox — build every step, the probe and the default image into build/.
+#
+#   make              steps + probe + image
+#   make test         build, then run the bats suites (as root)
+#   make demo         build, then walk through the steps (as root)
+#   make bench        build, then time /bin/true under every step (as root)
+#   make diff STEP=NN what step NN adds to step NN-1
+#   make doctor       what this machine can and cannot do, with fixes
+#   make rootfs       just the image; make clean removes build/
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror
+CPPFLAGS += -Ilib -MMD -MP
+BUILD   := build
+
+STEPS     := $(notdir $(wildcard steps/0[1-9]-*))
+STEP_BINS := $(STEPS:%=$(BUILD)/%)
+LIB_OBJS  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(wildcard lib/*.c))
+TOOLS     := $(BUILD)/probe $(BUILD)/bench
+ROOTFS    := $(BUILD)/.rootfs-stamp
+
+.PHONY: all steps rootfs test demo bench diff doctor clean
+all: steps $(TOOLS) rootfs
+steps: $(STEP_BINS)
+rootfs: $(ROOTFS)
+
+$(BUILD)/lib/%.o: lib/%.c | $(BUILD)/lib
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libstepbox.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/%: steps/%/main.c $(BUILD)/libstepbox.a | $(BUILD)/lib
+	$(CC) $(CPPFLAGS) -MF $(BUILD)/lib/$*.d $(CFLAGS) -o $@ $< $(BUILD)/libstepbox.a
+
+# The probe runs inside images that have no shared libraries: link it static.
+$(BUILD)/probe: steps/00-rootfs/probe.c | $(BUILD)/lib
+	$(CC) $(CPPFLAGS) -MF $(BUILD)/lib/probe.d $(CFLAGS) -static -o $@ $<
+
+$(BUILD)/bench: steps/tools/bench.c | $(BUILD)/lib
+	$(CC) $(CPPFLAGS) -MF $(BUILD)/lib/bench.d $(CFLAGS) -o $@ $<
+
+$(ROOTFS): steps/00-rootfs/build-rootfs.sh $(BUILD)/probe
+	sh steps/00-rootfs/build-rootfs.sh $(BUILD) $(BUILD)/probe
+	touch $@
+
+$(BUILD)/lib:
+	mkdir -p $@
+
+test: all
+	tests/run.sh
+
+demo: all
+	steps/tools/demo.sh
+
+bench: all
+	steps/tools/bench.sh
+
+# diff exits 1 when the files differ: that is the expected answer here.
+diff:
+	@test -n "$(STEP)" || { echo "usage: make diff STEP=NN (02..$(words $(STEPS)))"; exit 2; }
+	@cur=$$(ls -d steps/$(STEP)-* 2>/dev/null | head -n1); \
+	prev=$$(ls -d steps/$$(printf '%02d' $$(( $$(echo $(STEP) | sed 's/^0*//') - 1 )))-* 2>/dev/null | head -n1); \
+	test -n "$$cur" || { echo "no step $(STEP) in steps/"; exit 2; }; \
+	test -n "$$prev" || { echo "$$cur is the first step: read $$cur/main.c"; exit 0; }; \
+	diff -u "$$prev/main.c" "$$cur/main.c" || test $$? -eq 1
+
+doctor:
+	@steps/tools/doctor.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/lib/*.d)

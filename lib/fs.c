@@ -1,0 +1,192 @@
+#define _GNU_SOURCE
+#include "fs.h"
+#include "log.h"
+
+#include <errno.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+void fs_enter_chroot(const char *root)
+{
+	if (chroot(root) == -1)
+		die_errno(errno == EPERM ? "chroot needs root (CAP_SYS_CHROOT)" : NULL,
+			  "chroot(\"%s\")", root);
+	trace("chroot(\"%s\")", root);
+	/*
+	 * chroot() changes only what "/" means; the working directory is still
+	 * the host's. Without this chdir a relative path would walk right out
+	 * of the new root.
+	 */
+	if (chdir("/") == -1)
+		die_errno(NULL, "chdir(\"/\") after chroot");
+	trace("chdir(\"/\")");
+}
+
+void fs_mount_proc(const char *target)
+{
+	if (mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == -1)
+		die_errno(errno == ENOENT ? "the image needs an empty /proc directory" : NULL,
+			  "mount(\"proc\", \"%s\", \"proc\")", target);
+	trace("mount(\"proc\", \"%s\", \"proc\")", target);
+}
+
+static int is_proc_mount(const char *path)
+{
+	struct statfs sfs;
+
+	return statfs(path, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+}
+
+void fs_unmount_stale_proc(const char *rootfs)
+{
+	char proc[4096 + 16], init[4096 + 16];
+
+	snprintf(proc, sizeof(proc), "%s/proc", rootfs);
+	snprintf(init, sizeof(init), "%s/proc/1", rootfs);
+	/* A proc whose namespace still has a PID 1 belongs to a running container. */
+	while (is_proc_mount(proc) && access(init, F_OK) == -1) {
+		if (umount2(proc, MNT_DETACH) == -1) {
+			warn_errno("umount2(\"%s\", MNT_DETACH)", proc);
+			return;
+		}
+		trace("umount2(\"%s\", MNT_DETACH)", proc);
+	}
+}
+
+void fs_make_mounts_private(void)
+{
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		die_errno(NULL, "mount(\"/\", MS_REC|MS_PRIVATE)");
+	trace("mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE)");
+}
+
+void fs_mount_overlay(const char *image, char layers[][4096], int nlayers,
+		      const char *upper, const char *work, const char *merged)
+{
+	char data[10 * 4096];
+	int len;
+
+	/* overlayfs lists lowerdir top first, so the image comes last. */
+	len = snprintf(data, sizeof(data), "lowerdir=");
+	for (int i = nlayers - 1; i >= 0; i--)
+		len += snprintf(data + len, sizeof(data) - len, "%s:", layers[i]);
+	snprintf(data + len, sizeof(data) - len, "%s,upperdir=%s,workdir=%s", image, upper,
+		 work);
+
+	if (mount("overlay", merged, "overlay", 0, data) == -1) {
+		const char *hint =
+			errno == ENODEV ? "is the overlay module loaded? try: modprobe overlay"
+			: errno == EINVAL ? "upper and work must be on one filesystem that is not "
+					    "overlayfs, NFS or vboxsf (set STEPBOX_RUNDIR)"
+			: NULL;
+		die_errno(hint, "overlay mount on %s (%s)", merged, data);
+	}
+	trace("mount(\"overlay\", \"%s\", \"overlay\", \"%s\")", merged, data);
+}
+
+/* glibc has no wrapper for pivot_root(2). */
+static int pivot_root(const char *new_root, const char *put_old)
+{
+	return syscall(SYS_pivot_root, new_root, put_old);
+}
+
+void fs_pivot_into(const char *new_root)
+{
+	if (chdir(new_root) == -1)
+		die_errno(NULL, "chdir(\"%s\")", new_root);
+	/*
+	 * pivot_root() moves the old root to a directory inside the new one;
+	 * make that directory, pivot, then detach the old root from there.
+	 */
+	if (mkdir(".oldroot", 0700) == -1 && errno != EEXIST)
+		die_errno(NULL, "mkdir(\"%s/.oldroot\")", new_root);
+	if (pivot_root(".", ".oldroot") == -1)
+		die_errno(errno == EINVAL ? "the new root must be a mount point, and / must not "
+					    "be shared (was MS_PRIVATE applied?)" : NULL,
+			  "pivot_root(\"%s\", \".oldroot\")", new_root);
+	trace("pivot_root(\"%s\", \"%s/.oldroot\")", new_root, new_root);
+	if (chdir("/") == -1)
+		die_errno(NULL, "chdir(\"/\") after pivot_root");
+	/*
+	 * MNT_DETACH: the host's mounts are busy (the runtime still uses them),
+	 * so a plain umount would fail; a lazy one cuts them out of our tree now.
+	 */
+	if (umount2("/.oldroot", MNT_DETACH) == -1)
+		die_errno(NULL, "umount2(\"/.oldroot\", MNT_DETACH)");
+	trace("umount2(\"/.oldroot\", MNT_DETACH)");
+	if (rmdir("/.oldroot") == -1)
+		die_errno(NULL, "rmdir(\"/.oldroot\")");
+}
+
+void fs_mount_sys_readonly(const char *target)
+{
+	if (mount("sysfs", target, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) == -1)
+		die_errno(NULL, "mount(\"sysfs\", \"%s\", \"sysfs\", MS_RDONLY)", target);
+	trace("mount(\"sysfs\", \"%s\", \"sysfs\", MS_RDONLY)", target);
+}
+
+void fs_mount_tmpfs(const char *target, const char *options)
+{
+	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, options) == -1)
+		die_errno(errno == ENOENT ? "the image needs this directory" : NULL,
+			  "mount(\"tmpfs\", \"%s\", \"tmpfs\", \"%s\")", target, options);
+	trace("mount(\"tmpfs\", \"%s\", \"tmpfs\", \"%s\")", target, options);
+}
+
+/*
+ * A /dev with only the harmless character devices every program expects.
+ * The host's disks, consoles and memory devices are simply not there.
+ */
+void fs_mount_minimal_dev(const char *target)
+{
+	static const struct { const char *name; unsigned major, minor; } devices[] = {
+		{ "null", 1, 3 },   { "zero", 1, 5 },    { "full", 1, 7 },
+		{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+	};
+	static const struct { const char *name, *points_to; } links[] = {
+		{ "ptmx", "pts/ptmx" },          { "fd", "/proc/self/fd" },
+		{ "stdin", "/proc/self/fd/0" },  { "stdout", "/proc/self/fd/1" },
+		{ "stderr", "/proc/self/fd/2" },
+	};
+	char path[4096 + 16];
+	mode_t old_umask;
+
+	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k") == -1)
+		die_errno(NULL, "mount(\"tmpfs\", \"%s\", \"tmpfs\")", target);
+	trace("mount(\"tmpfs\", \"%s\", \"tmpfs\", \"mode=755\")", target);
+
+	old_umask = umask(0); /* so the modes below are the modes we get */
+	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", target, devices[i].name);
+		if (mknod(path, S_IFCHR | 0666, makedev(devices[i].major, devices[i].minor)) == -1)
+			die_errno(NULL, "mknod(\"%s\")", path);
+		trace("mknod(\"%s\", c %u:%u)", path, devices[i].major, devices[i].minor);
+	}
+	snprintf(path, sizeof(path), "%s/shm", target);
+	if (mkdir(path, 01777) == -1)
+		die_errno(NULL, "mkdir(\"%s\")", path);
+
+	/* A devpts instance of its own gives the container its own pseudo-terminals. */
+	snprintf(path, sizeof(path), "%s/pts", target);
+	if (mkdir(path, 0755) == -1)
+		die_errno(NULL, "mkdir(\"%s\")", path);
+	if (mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC,
+		  "newinstance,ptmxmode=0666,mode=620") == -1)
+		die_errno(NULL, "mount(\"devpts\", \"%s\")", path);
+	trace("mount(\"devpts\", \"%s\", \"devpts\", \"newinstance\")", path);
+	umask(old_umask);
+
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", target, links[i].name);
+		if (symlink(links[i].points_to, path) == -1)
+			die_errno(NULL, "symlink(\"%s\")", path);
+	}
+}

@@ -1,0 +1,50 @@
+/*
+ * fs — what the container sees as its filesystem: a new root (chroot, then
+ * overlay + pivot_root), and the pseudo-filesystems a Linux program expects
+ * (/proc, /sys, /dev, /tmp).
+ *
+ * Every function here dies (exit 125) with the call, the path and a hint when
+ * the kernel refuses, except the fs_unmount_* cleanups, which only warn.
+ */
+#ifndef STEPBOX_FS_H
+#define STEPBOX_FS_H
+
+/* chroot(root), then chdir("/") so that "." is inside the new root too. */
+void fs_enter_chroot(const char *root);
+
+/* Mount a proc filesystem on target: it shows the caller's PID namespace. */
+void fs_mount_proc(const char *target);
+
+/*
+ * Without a mount namespace (steps 02, 03) the container's /proc is a mount in
+ * the host's table. Unmount every proc on <rootfs>/proc whose PID namespace is
+ * dead (it has no PID 1 any more) — ours after the container ended, or one a
+ * runtime killed by SIGKILL left behind — and stop at a live one.
+ */
+void fs_unmount_stale_proc(const char *rootfs);
+
+/* Mark every mount in this mount namespace private, so nothing we mount
+ * propagates back to the host (systemd makes / shared). */
+void fs_make_mounts_private(void);
+
+/*
+ * Mount an overlay on `merged`: the image as the lowest read-only layer, the
+ * extra read-only layers on top of it (in order), and the writable upper
+ * layer with its work dir (one filesystem, not overlayfs itself).
+ */
+void fs_mount_overlay(const char *image, char layers[][4096], int nlayers,
+		      const char *upper, const char *work, const char *merged);
+
+/*
+ * Make new_root (a mount point) the root of this mount namespace with
+ * pivot_root(), then detach the old root so nothing of the host stays
+ * reachable. Leaves the cwd at the new "/".
+ */
+void fs_pivot_into(const char *new_root);
+
+/* The rest of a usual Linux tree, mounted inside the new root. */
+void fs_mount_sys_readonly(const char *target);
+void fs_mount_minimal_dev(const char *target);
+void fs_mount_tmpfs(const char *target, const char *options);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * log — how every step talks: errors that name the call, the path, errno and a
+ * hint, and the --trace lines that make each kernel call visible with its time.
+ *
+ * die() and die_errno() never return: they print one line to stderr and exit
+ * 125, the status docker uses for "the runtime itself failed". A process that
+ * was cloned from the runtime uses them too, so its parent reports the same 125.
+ */
+#ifndef STEPBOX_LOG_H
+#define STEPBOX_LOG_H
+
+#include <stdbool.h>
+
+#define EXIT_RUNTIME_ERROR 125 /* the runtime failed, not the container */
+#define EXIT_CANNOT_EXEC   126 /* CMD exists but cannot be executed */
+#define EXIT_NOT_FOUND     127 /* CMD does not exist in the container */
+
+/* Remember the program name (for messages) and the start time (for --trace). */
+void log_init(const char *argv0);
+const char *log_progname(void);
+
+/* --trace: print each kernel call to stderr as "[  0.123 ms] call(args)". */
+void trace_enable(void);
+bool trace_enabled(void);
+void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "prog: <message>" and exit 125. */
+void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * "prog: <operation>: <strerror(errno)> — <hint>" and exit 125.
+ * The hint may be NULL when errno says it all.
+ */
+void die_errno(const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+/* The same two, without exiting: for cleanup paths that must go on. */
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warn_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,153 @@
+#include "opts.h"
+#include "log.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Every option of every step, with the step that introduces it. */
+static const struct step_option {
+	unsigned feature;   /* 0: every step has it */
+	const char *name;
+	int has_arg;
+	int key;
+	const char *arg;
+	const char *help;
+	const char *step;
+} all_options[] = {
+	{ 0, "help", no_argument, 'h', NULL,
+	  "show this help and exit", "01-chroot" },
+	{ 0, "trace", no_argument, 'T', NULL,
+	  "print every kernel call to stderr with the time since start", "01-chroot" },
+	{ OPT_HOSTNAME, "hostname", required_argument, 'H', "NAME",
+	  "the container's hostname (default " DEFAULT_HOSTNAME ")", "03-uts" },
+	{ OPT_LAYER, "layer", required_argument, 'L', "DIR",
+	  "one more read-only layer on top of ROOTFS (repeatable)", "04-mount-overlay" },
+};
+#define NOPTIONS (sizeof(all_options) / sizeof(all_options[0]))
+
+static void usage(FILE *out, unsigned features, const char *summary)
+{
+	fprintf(out, "usage: %s [OPTION]... ROOTFS [CMD [ARG...]]\n", log_progname());
+	fprintf(out, "%s\nCMD defaults to /bin/sh.\n\n", summary);
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct step_option *opt = &all_options[i];
+		char left[64];
+
+		if (opt->feature && !(opt->feature & features))
+			continue;
+		snprintf(left, sizeof(left), "--%s%s%s", opt->name,
+			 opt->arg ? " " : "", opt->arg ? opt->arg : "");
+		fprintf(out, "  %-20s %s\n", left, opt->help);
+	}
+	fprintf(out, "\nExit status: the command's own; 128+N if it died of signal N;\n"
+		     "125 runtime error, 126 CMD not executable, 127 CMD not found.\n");
+}
+
+static const struct step_option *find_option(int key)
+{
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (all_options[i].key == key)
+			return &all_options[i];
+	return NULL;
+}
+
+/* Letters, digits, '-' and '.', at most 64 bytes (HOST_NAME_MAX). */
+static void check_hostname(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0)
+		die("--hostname: the name is empty");
+	if (len > 64)
+		die("--hostname: \"%.20s...\" is %zu characters; the kernel allows at most 64",
+		    name, len);
+	if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789-.") != len || name[0] == '-' || name[0] == '.')
+		die("--hostname: \"%s\" is not a hostname (use letters, digits, '-' and '.')",
+		    name);
+}
+
+/* A directory that exists; store its absolute path. What names it: "ROOTFS" or "--layer". */
+static void resolve_directory(const char *what, const char *path, char *out)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1)
+		die_errno(errno == ENOENT ? "build the default image with: make rootfs" : NULL,
+			  "%s \"%s\"", what, path);
+	if (!S_ISDIR(st.st_mode))
+		die("%s \"%s\" is not a directory", what, path);
+	if (realpath(path, out) == NULL)
+		die_errno(NULL, "realpath(\"%s\")", path);
+	if (strcmp(out, "/") == 0)
+		die("%s \"%s\" is the host's own / — that would be no container at all",
+		    what, path);
+}
+
+void opts_parse(struct options *o, int argc, char **argv, unsigned features,
+		const char *summary)
+{
+	struct option longopts[NOPTIONS + 1];
+	static char *default_cmd[] = { "/bin/sh", NULL };
+	int key;
+
+	memset(o, 0, sizeof(*o));
+	o->hostname = DEFAULT_HOSTNAME;
+	for (size_t i = 0; i < NOPTIONS; i++)
+		longopts[i] = (struct option){ all_options[i].name, all_options[i].has_arg,
+					       NULL, all_options[i].key };
+	longopts[NOPTIONS] = (struct option){ 0 };
+
+	/* "+": stop at ROOTFS, so options of CMD are left for CMD. */
+	opterr = 0;
+	while ((key = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		const struct step_option *opt = find_option(key);
+
+		if (key == '?' || key == ':' || opt == NULL) {
+			const char *bad = argv[optind - 1];
+
+			if (optopt && find_option(optopt) && find_option(optopt)->has_arg)
+				die("option %s needs a value — see %s --help", bad,
+				    log_progname());
+			die("unknown option %s — see %s --help", bad, log_progname());
+		}
+		if (opt->feature && !(opt->feature & features))
+			die("option --%s comes with step %s; this is %s — see %s --help",
+			    opt->name, opt->step, log_progname(), log_progname());
+		switch (key) {
+		case 'h':
+			usage(stdout, features, summary);
+			exit(0);
+		case 'T':
+			o->trace = true;
+			break;
+		case 'H':
+			check_hostname(optarg);
+			o->hostname = optarg;
+			break;
+		case 'L':
+			if (o->nlayers == MAX_LAYERS)
+				die("--layer: at most %d layers", MAX_LAYERS);
+			resolve_directory("--layer", optarg, o->layers[o->nlayers++]);
+			break;
+		}
+	}
+	if (optind >= argc)
+		die("missing ROOTFS — usage: %s [OPTION]... ROOTFS [CMD [ARG...]]",
+		    log_progname());
+
+	/* Everything but --help needs root until step 06 (user namespaces). */
+	if (geteuid() != 0)
+		die("must run as root: chroot() and namespaces need privileges — try: sudo %s ...",
+		    log_progname());
+
+	resolve_directory("ROOTFS", argv[optind], o->rootfs);
+	o->cmd = optind + 1 < argc ? &argv[optind + 1] : default_cmd;
+	if (o->trace)
+		trace_enable();
+}

@@ -1,0 +1,41 @@
+/*
+ * opts — the command line every step shares:
+ *
+ *     build/NN-name [--trace] [--hostname NAME] [--layer DIR]... ROOTFS [CMD [ARG...]]
+ *
+ * Each step says which options it knows (a mask of OPT_* bits). An option that
+ * belongs to a later step is refused with a line that names that step, so a
+ * student who tries `01-chroot --hostname box` learns where hostnames come in.
+ *
+ * opts_parse() dies (exit 125) on any bad input, before anything is created.
+ */
+#ifndef STEPBOX_OPTS_H
+#define STEPBOX_OPTS_H
+
+#include <stdbool.h>
+
+enum {
+	OPT_HOSTNAME = 1 << 0, /* --hostname NAME  (03-uts) */
+	OPT_LAYER    = 1 << 1, /* --layer DIR      (04-mount-overlay) */
+};
+
+#define MAX_LAYERS 8
+#define DEFAULT_HOSTNAME "stepbox"
+
+struct options {
+	bool trace;
+	const char *hostname;            /* valid when the step has OPT_HOSTNAME */
+	char rootfs[4096];               /* absolute, resolved path of ROOTFS */
+	char layers[MAX_LAYERS][4096];   /* extra read-only layers, lowest first */
+	int nlayers;
+	char **cmd;                      /* NULL-terminated; /bin/sh by default */
+};
+
+/*
+ * Parse argv for a step that knows the options in `features`.
+ * `summary` is the one-line story printed by --help.
+ */
+void opts_parse(struct options *o, int argc, char **argv, unsigned features,
+		const char *summary);
+
+#endif

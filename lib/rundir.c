@@ -1,0 +1,128 @@
+#define _GNU_SOURCE
+#include "rundir.h"
+#include "log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *rundir_root(void)
+{
+	const char *root = getenv("STEPBOX_RUNDIR");
+
+	return root && root[0] ? root : "/run/stepbox";
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st; (void)type; (void)ftw;
+	if (remove(path) == -1 && errno != ENOENT)
+		warn_errno("remove(\"%s\")", path);
+	return 0;
+}
+
+/* rm -rf, but never across a mount point (FTW_MOUNT) nor through a symlink. */
+static void remove_tree(const char *path)
+{
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+/* Remove the directories of runs that died without cleaning up. */
+static void sweep_stale_runs(int root_fd, const char *root)
+{
+	DIR *dir = fdopendir(dup(root_fd));
+	struct dirent *entry;
+
+	if (dir == NULL)
+		return;
+	while ((entry = readdir(dir)) != NULL) {
+		char path[PATH_MAX];
+		int fd;
+
+		if (strspn(entry->d_name, "0123456789") != strlen(entry->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, entry->d_name);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd == -1)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			trace("removing %s, left by a run that was killed", path);
+			remove_tree(path);
+		}
+		close(fd);
+	}
+	closedir(dir);
+}
+
+static void make_subdir(char *out, const char *parent, const char *name)
+{
+	if (snprintf(out, PATH_MAX, "%s/%s", parent, name) >= PATH_MAX)
+		die("path too long: %s/%s", parent, name);
+	if (mkdir(out, 0755) == -1)
+		die_errno(NULL, "mkdir(\"%s\")", out);
+}
+
+void rundir_create(struct rundir *run)
+{
+	const char *root = rundir_root();
+	int root_fd;
+
+	/*
+	 * The root directory's lock serialises create, sweep and remove, so a
+	 * run never sweeps a directory another run made but has not locked
+	 * yet. If the root was removed while we waited for its lock, start over.
+	 */
+	for (;;) {
+		if (mkdir(root, 0700) == -1 && errno != EEXIST)
+			die_errno("set STEPBOX_RUNDIR to a writable directory on a local disk",
+				  "mkdir(\"%s\")", root);
+		root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (root_fd == -1)
+			die_errno(NULL, "open(\"%s\")", root);
+		if (flock(root_fd, LOCK_EX) == -1)
+			die_errno(NULL, "flock(\"%s\")", root);
+		sweep_stale_runs(root_fd, root);
+		snprintf(run->path, sizeof(run->path), "%s/%d", root, getpid());
+		if (mkdir(run->path, 0700) == 0)
+			break;
+		if (errno != ENOENT)
+			die_errno(NULL, "mkdir(\"%s\")", run->path);
+		close(root_fd);
+	}
+
+	run->lock_fd = open(run->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (run->lock_fd == -1 || flock(run->lock_fd, LOCK_EX) == -1)
+		die_errno(NULL, "lock \"%s\"", run->path);
+	close(root_fd);
+
+	make_subdir(run->upper, run->path, "upper");
+	make_subdir(run->work, run->path, "work");
+	make_subdir(run->merged, run->path, "merged");
+	trace("mkdir(\"%s/{upper,work,merged}\")", run->path);
+}
+
+void rundir_remove(struct rundir *run)
+{
+	const char *root = rundir_root();
+	int root_fd;
+
+	remove_tree(run->path);
+	trace("removed %s (the writable layer)", run->path);
+	close(run->lock_fd);
+
+	/* The last run out removes the root too, so a clean host keeps nothing. */
+	root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd == -1)
+		return;
+	if (flock(root_fd, LOCK_EX) == 0 && rmdir(root) == -1 &&
+	    errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT)
+		warn_errno("rmdir(\"%s\")", root);
+	close(root_fd);
+}

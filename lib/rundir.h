@@ -1,0 +1,28 @@
+/*
+ * rundir — the per-run directory on the host that holds a container's
+ * writable layer: <STEPBOX_RUNDIR or /run/stepbox>/<runtime pid>/{upper,work,merged}.
+ *
+ * While the container runs, everything it writes is in upper/ — look at it
+ * from the host. At exit the runtime removes the directory. If the runtime is
+ * killed by SIGKILL, the next run removes what it left: a run holds a lock on
+ * its directory for as long as it lives, so an unlocked one is stale.
+ *
+ * rundir_create() dies (exit 125) on failure; rundir_remove() only warns.
+ */
+#ifndef STEPBOX_RUNDIR_H
+#define STEPBOX_RUNDIR_H
+
+#include <limits.h>
+
+struct rundir {
+	char path[PATH_MAX];
+	char upper[PATH_MAX];   /* the container's writes land here */
+	char work[PATH_MAX];    /* overlayfs' scratch space, same filesystem */
+	char merged[PATH_MAX];  /* where the overlay is mounted: the new root */
+	int lock_fd;            /* held until exit: "this run is alive" */
+};
+
+void rundir_create(struct rundir *run);
+void rundir_remove(struct rundir *run);
+
+#endif
