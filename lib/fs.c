@@ -44,14 +44,35 @@ static int is_proc_mount(const char *path)
 	return statfs(path, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
 }
 
+/*
+ * Is the PID namespace that this proc shows over? Its PID 1 is gone, or is a
+ * zombie: once PID 1 exits the kernel kills the rest of the namespace, and
+ * only its reaping is left (which a host's init may do late).
+ */
+static int pid_namespace_is_over(const char *proc)
+{
+	char path[4096 + 32], stat[256], *end_of_comm;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/1/stat", proc);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return 1;
+	if (fgets(stat, sizeof(stat), f) == NULL)
+		stat[0] = '\0';
+	fclose(f);
+	/* "1 (comm) S ...": the state follows the last ')'. */
+	end_of_comm = strrchr(stat, ')');
+	return end_of_comm && end_of_comm[1] == ' ' && end_of_comm[2] == 'Z';
+}
+
 void fs_unmount_stale_proc(const char *rootfs)
 {
-	char proc[4096 + 16], init[4096 + 16];
+	char proc[4096 + 16];
 
 	snprintf(proc, sizeof(proc), "%s/proc", rootfs);
-	snprintf(init, sizeof(init), "%s/proc/1", rootfs);
-	/* A proc whose namespace still has a PID 1 belongs to a running container. */
-	while (is_proc_mount(proc) && access(init, F_OK) == -1) {
+	/* A proc whose namespace still has a live PID 1 belongs to a running container. */
+	while (is_proc_mount(proc) && pid_namespace_is_over(proc)) {
 		if (umount2(proc, MNT_DETACH) == -1) {
 			warn_errno("umount2(\"%s\", MNT_DETACH)", proc);
 			return;

@@ -18,8 +18,8 @@ void fs_mount_proc(const char *target);
 /*
  * Without a mount namespace (steps 02, 03) the container's /proc is a mount in
  * the host's table. Unmount every proc on <rootfs>/proc whose PID namespace is
- * dead (it has no PID 1 any more) — ours after the container ended, or one a
- * runtime killed by SIGKILL left behind — and stop at a live one.
+ * over (its PID 1 is gone or a zombie) — ours after the container ended, or
+ * one a runtime killed by SIGKILL left behind — and stop at a live one.
  */
 void fs_unmount_stale_proc(const char *rootfs);
 

@@ -1,0 +1,90 @@
+# Shared by every suite: where things are, and how to look at the host from outside.
+# shellcheck shell=bash
+
+TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+BUILD=$TOP/build
+ROOTFS=$BUILD/rootfs
+APP_LAYER=$BUILD/layers/app
+RUNDIR=${STEPBOX_RUNDIR:-/run/stepbox}
+
+# The mount points of the host, one per line, sorted: what a leak would change.
+host_mounts() {
+	awk '{ print $5 }' /proc/self/mountinfo | sort
+}
+
+# Everything that could be a leftover of a run: mounts that name the build or
+# an overlay, the run directory, and processes of a step.
+leftovers() {
+	grep -E 'overlay|/build/' /proc/self/mountinfo | grep -v ' / / ' || true
+	[ ! -e "$RUNDIR" ] || echo "run dir: $(ls -A "$RUNDIR")"
+	local pid
+	for pid in $(pgrep -f 'build/0[0-9]-'); do
+		is_gone "$pid" || echo "process: $(tr '\0' ' ' <"/proc/$pid/cmdline")"
+	done
+}
+
+# Start a step in the background with its output in $BATS_TEST_TMPDIR/out;
+# sets RUNTIME_PID. Closing fd 3 keeps bats from waiting on it.
+start_step() {
+	"$@" >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	RUNTIME_PID=$!
+}
+
+# Wait (up to 5 s) for the runtime's child, the container's first process;
+# sets CONTAINER_PID (as the host numbers it).
+wait_for_container() {
+	local i
+	for i in $(seq 50); do
+		CONTAINER_PID=$(pgrep -P "$RUNTIME_PID" | head -n1)
+		[ -z "$CONTAINER_PID" ] || return 0
+		sleep 0.1
+	done
+	echo "no container process under runtime $RUNTIME_PID" >&2
+	return 1
+}
+
+# Wait (up to 5 s) until the container's output contains TEXT.
+wait_for_output() {
+	local i
+	for i in $(seq 50); do
+		grep -q -- "$1" "$BATS_TEST_TMPDIR/out" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "output never said '$1':" >&2
+	cat "$BATS_TEST_TMPDIR/out" >&2
+	return 1
+}
+
+# Wait for the background runtime and put its exit status in RUNTIME_STATUS.
+wait_for_runtime() {
+	RUNTIME_STATUS=0
+	wait "$RUNTIME_PID" || RUNTIME_STATUS=$?
+}
+
+# Is PID gone? A zombie counts as gone: it has exited, only its reaping is
+# left, and a host's init may do that late.
+is_gone() {
+	local state
+	state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null) || true
+	[ -z "$state" ] || [ "$state" = Z ]
+}
+
+# Wait (up to 5 s) until PID is gone.
+wait_until_gone() {
+	local i
+	for i in $(seq 50); do
+		is_gone "$1" && return 0
+		sleep 0.1
+	done
+	echo "process $1 is still there" >&2
+	return 1
+}
+
+# Teardown: a step a test left running is stopped the way a user would
+# (SIGTERM, which the runtime forwards and escalates), then waited for.
+stop_step() {
+	if [ -n "${RUNTIME_PID:-}" ] && kill -0 "$RUNTIME_PID" 2>/dev/null; then
+		kill -TERM "$RUNTIME_PID" 2>/dev/null || true
+		wait "$RUNTIME_PID" 2>/dev/null || true
+	fi
+}
