@@ -78,7 +78,8 @@ static void resolve_directory(const char *what, const char *path, char *out)
 	struct stat st;
 
 	if (stat(path, &st) == -1)
-		die_errno(errno == ENOENT ? "build the default image with: make rootfs" : NULL,
+		die_errno(errno == ENOENT && strcmp(what, "ROOTFS") == 0
+				  ? "build the default image with: make rootfs" : NULL,
 			  "%s \"%s\"", what, path);
 	if (!S_ISDIR(st.st_mode))
 		die("%s \"%s\" is not a directory", what, path);
@@ -144,7 +145,7 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 	/* Everything but --help needs root until step 06 (user namespaces). */
 	if (geteuid() != 0)
 		die("must run as root: chroot() and namespaces need privileges — try: sudo %s ...",
-		    log_progname());
+		    argv[0]);
 
 	resolve_directory("ROOTFS", argv[optind], o->rootfs);
 	o->cmd = optind + 1 < argc ? &argv[optind + 1] : default_cmd;

@@ -7,7 +7,7 @@ bats_require_minimum_version 1.5.0
 STEP=build/01-chroot
 
 setup() {
-	cd "$TOP"
+	cd "$TOP" || exit 1
 }
 
 @test "01-chroot: the command sees the image as /" {

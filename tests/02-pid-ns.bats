@@ -7,7 +7,7 @@ bats_require_minimum_version 1.5.0
 STEP=build/02-pid-ns
 
 setup() {
-	cd "$TOP"
+	cd "$TOP" || exit 1
 }
 
 teardown() {

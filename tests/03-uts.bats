@@ -7,7 +7,7 @@ bats_require_minimum_version 1.5.0
 STEP=build/03-uts
 
 setup() {
-	cd "$TOP"
+	cd "$TOP" || exit 1
 	HOST_NAME=$(hostname)
 }
 
@@ -70,4 +70,11 @@ teardown() {
 	run $STEP "$ROOTFS" probe escape "$marker"
 	[ "$status" -eq 0 ]
 	[ "$output" = "ESCAPED: $marker is visible" ]
+}
+
+@test "03-uts: a file written inside lands in the image itself (no overlay yet)" {
+	run $STEP "$ROOTFS" /bin/sh -c 'echo from-the-container > /tmp/written-by-03'
+	[ "$status" -eq 0 ]
+	[ "$(cat "$ROOTFS/tmp/written-by-03")" = from-the-container ]
+	rm "$ROOTFS/tmp/written-by-03"
 }

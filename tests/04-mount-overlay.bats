@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # 04-mount-overlay: a mount table of its own, on an overlay of the image.
+# shellcheck disable=SC2016  # '$...' in single quotes is for the container's shell
 
 load helpers
 bats_require_minimum_version 1.5.0
@@ -7,7 +8,7 @@ bats_require_minimum_version 1.5.0
 STEP=build/04-mount-overlay
 
 setup() {
-	cd "$TOP"
+	cd "$TOP" || exit 1
 }
 
 teardown() {

@@ -1,5 +1,6 @@
 # Shared by every suite: where things are, and how to look at the host from outside.
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # the variables are for the suites that load this file
 
 TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 BUILD=$TOP/build
@@ -33,8 +34,7 @@ start_step() {
 # Wait (up to 5 s) for the runtime's child, the container's first process;
 # sets CONTAINER_PID (as the host numbers it).
 wait_for_container() {
-	local i
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		CONTAINER_PID=$(pgrep -P "$RUNTIME_PID" | head -n1)
 		[ -z "$CONTAINER_PID" ] || return 0
 		sleep 0.1
@@ -45,8 +45,7 @@ wait_for_container() {
 
 # Wait (up to 5 s) until the container's output contains TEXT.
 wait_for_output() {
-	local i
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		grep -q -- "$1" "$BATS_TEST_TMPDIR/out" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -71,8 +70,7 @@ is_gone() {
 
 # Wait (up to 5 s) until PID is gone.
 wait_until_gone() {
-	local i
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		is_gone "$1" && return 0
 		sleep 0.1
 	done

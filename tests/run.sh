@@ -23,7 +23,7 @@ trap 'rm -f "$log"' EXIT
 bats --tap "$@" | tee "$log"
 
 passed=$(grep -E '^ok ' "$log" | grep -cv '# skip')
-skipped=$(grep -E '^ok .*# skip' "$log" | wc -l)
+skipped=$(grep -cE '^ok .*# skip' "$log")
 failed=$(grep -cE '^not ok ' "$log")
 planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log" | head -n1)
 

@@ -1,0 +1,125 @@
+#!/usr/bin/env bats
+# Bad input: every wrong option, path or value gets one clear line and exit
+# 125, and leaves the host exactly as it was.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+STEPS="01-chroot 02-pid-ns 03-uts 04-mount-overlay"
+
+setup() {
+	cd "$TOP" || exit 1
+	MOUNTS_BEFORE=$(host_mounts)
+	HOST_NAME=$(hostname)
+}
+
+# Run "$@" and check the outcome every bad input must have.
+refused() {
+	local arg step=
+	for arg in "$@"; do
+		[[ "$arg" != build/* ]] || step=${arg#build/}
+	done
+	run -125 "$@"
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "${lines[0]}" == "$step: "* ]]
+	[ "$(host_mounts)" = "$MOUNTS_BEFORE" ]
+	[ "$(hostname)" = "$HOST_NAME" ]
+	[ ! -e "$RUNDIR" ]
+}
+
+@test "badinput: an unknown option is refused by every step" {
+	for step in $STEPS; do
+		refused "build/$step" --no-such-option "$ROOTFS" /bin/true
+		[[ "$output" == *'unknown option --no-such-option'* ]]
+		refused "build/$step" -x "$ROOTFS" /bin/true
+	done
+}
+
+@test "badinput: a missing ROOTFS is refused by every step" {
+	for step in $STEPS; do
+		refused "build/$step"
+		[[ "$output" == *'missing ROOTFS'* ]]
+	done
+}
+
+@test "badinput: a ROOTFS that does not exist is refused, with a hint" {
+	for step in $STEPS; do
+		refused "build/$step" /no/such/rootfs /bin/true
+		[[ "$output" == *'ROOTFS "/no/such/rootfs": No such file or directory — build the default image with: make rootfs' ]]
+	done
+}
+
+@test "badinput: a ROOTFS that is a file is refused" {
+	for step in $STEPS; do
+		refused "build/$step" /etc/passwd /bin/true
+		[[ "$output" == *'is not a directory'* ]]
+	done
+}
+
+@test "badinput: the host's own / is refused as ROOTFS" {
+	for step in $STEPS; do
+		refused "build/$step" / /bin/true
+		[[ "$output" == *"the host's own /"* ]]
+	done
+}
+
+@test "badinput: an option of a later step names the step it comes with" {
+	refused build/01-chroot --hostname box "$ROOTFS" /bin/true
+	[[ "$output" == *'option --hostname comes with step 03-uts; this is 01-chroot'* ]]
+	refused build/03-uts --layer "$APP_LAYER" "$ROOTFS" /bin/true
+	[[ "$output" == *'option --layer comes with step 04-mount-overlay'* ]]
+}
+
+@test "badinput: --hostname without a value, empty, too long or with bad characters" {
+	refused build/03-uts --hostname
+	[[ "$output" == *'option --hostname needs a value'* ]]
+	refused build/03-uts --hostname "" "$ROOTFS" /bin/true
+	[[ "$output" == *'the name is empty'* ]]
+	refused build/03-uts --hostname "$(printf 'a%.0s' {1..65})" "$ROOTFS" /bin/true
+	[[ "$output" == *'is 65 characters; the kernel allows at most 64'* ]]
+	refused build/04-mount-overlay --hostname 'a b' "$ROOTFS" /bin/true
+	[[ "$output" == *'is not a hostname'* ]]
+	refused build/04-mount-overlay --hostname -dash "$ROOTFS" /bin/true
+}
+
+@test "badinput: a 64-character hostname is the longest accepted" {
+	name=$(printf 'a%.0s' {1..64})
+	run build/03-uts --hostname "$name" "$ROOTFS" /bin/hostname
+	[ "$status" -eq 0 ]
+	[ "$output" = "$name" ]
+}
+
+@test "badinput: --layer that is missing or not a directory" {
+	refused build/04-mount-overlay --layer /no/such/layer "$ROOTFS" /bin/true
+	[[ "$output" == *'--layer "/no/such/layer": No such file or directory' ]]
+	refused build/04-mount-overlay --layer /etc/passwd "$ROOTFS" /bin/true
+	[[ "$output" == *'is not a directory'* ]]
+}
+
+@test "badinput: more than 8 layers are refused" {
+	args=()
+	for _ in $(seq 9); do args+=(--layer "$APP_LAYER"); done
+	refused build/04-mount-overlay "${args[@]}" "$ROOTFS" /bin/true
+	[[ "$output" == *'at most 8 layers'* ]]
+}
+
+@test "badinput: not root: one line, exit 125, nothing created" {
+	for step in $STEPS; do
+		refused setpriv --reuid=65534 --regid=65534 --clear-groups "build/$step" "$ROOTFS" /bin/true
+		[[ "$output" == "$step: must run as root"* ]]
+	done
+}
+
+@test "badinput: --help works without root and exits 0" {
+	for step in $STEPS; do
+		run setpriv --reuid=65534 --regid=65534 --clear-groups "build/$step" --help
+		[ "$status" -eq 0 ]
+		[[ "${lines[0]}" == "usage: $step [OPTION]... ROOTFS [CMD [ARG...]]" ]]
+	done
+}
+
+@test "badinput: options after ROOTFS belong to the command, not the step" {
+	run build/04-mount-overlay "$ROOTFS" /bin/echo --hostname --no-such-option
+	[ "$status" -eq 0 ]
+	[ "$output" = "--hostname --no-such-option" ]
+}

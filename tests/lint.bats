@@ -1,0 +1,24 @@
+#!/usr/bin/env bats
+# Lint: warnings are errors, for C and for shell.
+
+load helpers
+
+setup() {
+	cd "$TOP" || exit 1
+}
+
+@test "lint: every shell script and suite passes shellcheck" {
+	command -v shellcheck >/dev/null || skip "shellcheck is not installed (apt-get install shellcheck)"
+	mapfile -t scripts < <(git ls-files '*.sh' '*.bash' .ci/run)
+	run shellcheck "${scripts[@]}"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run shellcheck -s bash tests/*.bats
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
+@test "lint: the C code builds with -Wall -Wextra -Werror from scratch" {
+	tmp=$BATS_TEST_TMPDIR/build
+	run make -s BUILD="$tmp" steps "$tmp/probe"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ -x "$tmp/04-mount-overlay" ]
+}
