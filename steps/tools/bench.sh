@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# make bench: how long does a container take to start, run /bin/true and go
+# away, next to the baselines measured in the same invocation:
+#   fork+exec   the host's /bin/true, no isolation at all
+#   unshare     util-linux's unshare with PID, UTS, IPC and mount namespaces
+#   crun/runc   a real OCI runtime on the same image, when one is installed
+# then every step. Prints the median (and p10/p90) of RUNS runs, and the ratio
+# to fork+exec.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+runs=${RUNS:-200}
+build=build
+rootfs=$build/rootfs
+bench=$build/bench
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench: needs root (the steps create namespaces) — try: sudo make bench" >&2
+	exit 2
+fi
+
+skipped=()
+results=$(mktemp)
+bundle=$(mktemp -d)
+trap 'rm -rf "$results" "$bundle"' EXIT
+
+measure() {   # LABEL CMD...
+	"$bench" -n "$runs" "$@" | tee -a "$results" >/dev/null
+	printf '.' >&2
+}
+
+echo "timing /bin/true, $runs runs each (median of start→exit)..." >&2
+measure fork+exec /bin/true
+measure unshare unshare --pid --fork --uts --ipc --mount /bin/true
+
+for rt in crun runc; do
+	command -v "$rt" >/dev/null || continue
+	# A minimal OCI bundle over the same image: the runtime's own defaults.
+	rm -rf "${bundle:?}"/*
+	(cd "$bundle" && "$rt" spec >/dev/null 2>&1) || continue
+	sed -i -e 's|"terminal": true|"terminal": false|' \
+	       -e 's|"sh"|"/bin/true"|' \
+	       -e "s|\"path\": \"rootfs\"|\"path\": \"$(realpath "$rootfs")\"|" "$bundle/config.json"
+	if ! why=$("$rt" run --bundle "$bundle" "stepbox-bench-$$" 2>&1); then
+		skipped+=("$rt: not measured here: $why")
+		continue
+	fi
+	measure "$rt" "$rt" run --bundle "$bundle" "stepbox-bench-$$"
+done
+
+for step in "$build"/0[1-9]-*; do
+	[ -x "$step" ] || continue
+	measure "$(basename "$step")" "$step" "$rootfs" /bin/true
+done
+echo >&2
+
+awk 'NR == 1 { base = $2 }
+     NR == 1 { printf "%-18s %10s %10s %10s %8s\n", "what", "median ms", "p10 ms", "p90 ms", "× fork+exec" }
+     { printf "%-18s %10.3f %10.3f %10.3f %8.1f\n", $1, $2, $3, $4, $2 / base }' "$results"
+for line in "${skipped[@]}"; do
+	echo "$line"
+done

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# make demo: the lecture, live. Walks through the steps and prints what each
+# one shows, with the command before its output, large enough for the back
+# row. Never waits for input unless PAUSE=1 (then Enter moves on).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+rootfs=build/rootfs
+layer=build/layers/app
+bold='' dim='' reset=''
+if [ -t 1 ]; then
+	bold=$(tput bold 2>/dev/null || true)
+	dim=$(tput dim 2>/dev/null || true)
+	reset=$(tput sgr0 2>/dev/null || true)
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "demo: the steps need root — try: sudo make demo" >&2
+	exit 2
+fi
+
+section() {
+	if [ "${PAUSE:-0}" = 1 ]; then
+		read -r -p "${dim}[Enter]${reset}" _ </dev/tty || true
+	fi
+	printf '\n%s== %s ==%s\n' "$bold" "$1" "$reset"
+}
+say() { printf '%s# %s%s\n' "$dim" "$*" "$reset"; }
+quoted() {   # the arguments as a shell would need them typed
+	local arg out=""
+	for arg in "$@"; do
+		case "$arg" in
+		*[!A-Za-z0-9_./=:,+@-]*) out+=" '$arg'" ;;
+		*) out+=" $arg" ;;
+		esac
+	done
+	printf '%s' "${out# }"
+}
+show() {   # print the command, then run it; a non-zero status is shown, not fatal
+	printf '%s$ %s%s\n' "$bold" "$(quoted "$@")" "$reset"
+	"$@" || printf '%s(exit status %d)%s\n' "$dim" "$?" "$reset"
+}
+
+section "00 — the image is a directory of a few MB, not a disk with a kernel"
+show du -sh "$rootfs" "$layer"
+show ls -C "$rootfs"
+say "no /boot, no kernel, no init system: the host's kernel will run it"
+
+section "01-chroot — a different /, and nothing else"
+show build/01-chroot "$rootfs" /bin/cat /etc/os-release
+say "the same kernel as the host:"
+show build/01-chroot "$rootfs" /bin/uname -r
+show uname -r
+say "root inside can climb out: the host's $PWD/Makefile is visible again"
+show build/01-chroot "$rootfs" probe escape "$PWD/Makefile"
+
+section "02-pid-ns — a process tree of its own"
+show build/02-pid-ns "$rootfs" /bin/sh -c 'echo "my PID is $$"; ps'
+say "the host sees the same process under another PID:"
+build/02-pid-ns "$rootfs" probe sleep 2 >/dev/null 2>&1 &
+runtime=$!
+sleep 0.5
+child=$(pgrep -P "$runtime" | head -n1)
+show grep NSpid "/proc/$child/status"
+show ps -o pid,ppid,args --pid "$runtime,$child"
+wait "$runtime" || true
+
+section "03-uts — a hostname of its own"
+show build/03-uts --hostname lecture-box "$rootfs" /bin/hostname
+show hostname
+say "the container's namespaces, as the kernel lists them (lsns):"
+build/03-uts "$rootfs" /bin/sleep 2 >/dev/null 2>&1 &
+runtime=$!
+sleep 0.5
+child=$(pgrep -P "$runtime" | head -n1)
+show lsns --task "$child"
+wait "$runtime" || true
+
+section "04-mount-overlay — layered, throw-away filesystem; the escape fails"
+say "every kernel call, with the time since start:"
+show build/04-mount-overlay --trace --hostname web --layer "$layer" "$rootfs" \
+	/bin/sh -c 'echo hello > /new-file; ls /; cat /www/index.html | head -3'
+say "the image did not change, and the writable layer is gone:"
+show ls "$rootfs/new-file"
+show ls /run/stepbox
+say "pivot_root + a detached old root: nowhere to climb to"
+show build/04-mount-overlay "$rootfs" probe escape "$PWD/Makefile"
+
+section "boot vs process — how long does a container take?"
+say "median of 50 runs of /bin/true, start to exit:"
+for what in "fork+exec:/bin/true" "04-mount-overlay:build/04-mount-overlay $rootfs /bin/true"; do
+	label=${what%%:*}
+	read -r -a cmd <<<"${what#*:}"
+	build/bench -n 50 "$label" "${cmd[@]}" |
+		awk '{ printf "%-18s %7.2f ms\n", $1, $2 }'
+done
+say "a VM boots firmware, a bootloader, a kernel and an init system first: seconds."
+say "a container is clone() + mount() + execve(): milliseconds."
