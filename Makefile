@@ -59,11 +59,13 @@ bench: all
 
 # diff exits 1 when the files differ: that is the expected answer here.
 diff:
-	@test -n "$(STEP)" || { echo "usage: make diff STEP=NN (02..$(words $(STEPS)))"; exit 2; }
-	@cur=$$(ls -d steps/$(STEP)-* 2>/dev/null | head -n1); \
-	prev=$$(ls -d steps/$$(printf '%02d' $$(( $$(echo $(STEP) | sed 's/^0*//') - 1 )))-* 2>/dev/null | head -n1); \
+	@test -n "$(STEP)" || { echo "usage: make diff STEP=NN, e.g. make diff STEP=04"; exit 2; }
+	@n=$$(echo "$(STEP)" | sed 's/^0*//'); \
+	case "$$n" in *[!0-9]*|"") echo "STEP must be a step number, like 04"; exit 2;; esac; \
+	cur=$$(ls -d steps/$$(printf '%02d' "$$n")-* 2>/dev/null | head -n1); \
+	prev=$$(ls -d steps/$$(printf '%02d' $$((n - 1)))-* 2>/dev/null | head -n1); \
 	test -n "$$cur" || { echo "no step $(STEP) in steps/"; exit 2; }; \
-	test -n "$$prev" || { echo "$$cur is the first step: read $$cur/main.c"; exit 0; }; \
+	test -f "$$prev/main.c" || { echo "$$cur is the first step: read $$cur/main.c"; exit 0; }; \
 	diff -u "$$prev/main.c" "$$cur/main.c" || test $$? -eq 1
 
 doctor:

@@ -22,3 +22,14 @@ setup() {
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ -x "$tmp/04-mount-overlay" ]
 }
+
+@test "lint: make diff STEP=04 shows what step 04 adds to step 03" {
+	run make -s diff STEP=04
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == '--- steps/03-uts/main.c'* ]]
+	[[ "$output" == *'+	fs_mount_overlay('* ]]
+	[[ "$output" == *'-	fs_enter_chroot(o->rootfs);'* ]]
+	run make -s diff STEP=99
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'no step 99 in steps/'* ]]
+}

@@ -21,7 +21,7 @@
  * New here:  CLONE_NEWNS, MS_PRIVATE, mount("overlay"), pivot_root(),
  *            umount2(MNT_DETACH)
  * Try:       sudo build/04-mount-overlay --layer build/layers/app build/rootfs \
- *                 /bin/sh -c 'echo hi > /hello; ls /www; findmnt -n -o SOURCE /'
+ *                 /bin/sh -c 'echo hi > /hello; ls /www; head -1 /proc/self/mountinfo'
  */
 #define _GNU_SOURCE
 #include <sched.h>
