@@ -109,11 +109,9 @@ teardown() {
 }
 
 @test "02-pid-ns: the chroot escape still works" {
-	marker=$BATS_TEST_TMPDIR/host-only-marker
-	touch "$marker"
-	run $STEP "$ROOTFS" probe escape "$marker"
+	run_escape $STEP
 	[ "$status" -eq 0 ]
-	[ "$output" = "ESCAPED: $marker is visible" ]
+	[ "$output" = "ESCAPED: $MARKER is visible" ]
 }
 
 @test "02-pid-ns: a /proc left by a SIGKILLed runtime is removed by the next run" {

@@ -65,11 +65,9 @@ teardown() {
 }
 
 @test "03-uts: the chroot escape still works (no mount namespace yet)" {
-	marker=$BATS_TEST_TMPDIR/host-only-marker
-	touch "$marker"
-	run $STEP "$ROOTFS" probe escape "$marker"
+	run_escape $STEP
 	[ "$status" -eq 0 ]
-	[ "$output" = "ESCAPED: $marker is visible" ]
+	[ "$output" = "ESCAPED: $MARKER is visible" ]
 }
 
 @test "03-uts: a file written inside lands in the image itself (no overlay yet)" {

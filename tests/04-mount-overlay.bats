@@ -81,9 +81,7 @@ image_fingerprint() {
 }
 
 @test "04-mount-overlay: the chroot escape no longer works" {
-	marker=$BATS_TEST_TMPDIR/host-only-marker
-	touch "$marker"
-	run $STEP "$ROOTFS" probe escape "$marker"
+	run_escape $STEP
 	[ "$status" -eq 0 ]
 	[ "$output" = CONTAINED ]
 }

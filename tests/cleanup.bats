@@ -52,9 +52,7 @@ no_leftovers() {
 
 @test "cleanup: SIGTERM to the runtime mid-run leaves nothing behind" {
 	for step in $NS_STEPS; do
-		start_step "build/$step" "$ROOTFS" /bin/sh -c 'echo ready; sleep 30'
-		wait_for_container
-		wait_for_output ready
+		start_sleeping_container "build/$step"
 		kill -TERM "$RUNTIME_PID"
 		wait_for_runtime
 		# sh as PID 1 ignores SIGTERM: the runtime kills it after the grace period.
@@ -66,9 +64,7 @@ no_leftovers() {
 
 @test "cleanup: SIGKILL of the runtime kills the container; the next run removes the rest" {
 	for step in $NS_STEPS; do
-		start_step "build/$step" "$ROOTFS" /bin/sh -c 'echo ready; sleep 30'
-		wait_for_container
-		wait_for_output ready
+		start_sleeping_container "build/$step"
 		kill -KILL "$RUNTIME_PID"
 		wait_for_runtime
 		# PR_SET_PDEATHSIG: the container does not outlive its runtime.
@@ -80,9 +76,7 @@ no_leftovers() {
 }
 
 @test "cleanup: 04's mounts vanish with the killed runtime's namespace, even before the next run" {
-	start_step build/04-mount-overlay "$ROOTFS" /bin/sh -c 'echo ready; sleep 30'
-	wait_for_container
-	wait_for_output ready
+	start_sleeping_container build/04-mount-overlay
 	kill -KILL "$RUNTIME_PID"
 	wait_for_runtime
 	wait_until_gone "$CONTAINER_PID"

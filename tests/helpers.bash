@@ -86,3 +86,18 @@ stop_step() {
 		wait "$RUNTIME_PID" 2>/dev/null || true
 	fi
 }
+
+# Run the chroot escape (probe escape) in STEP, with a marker file that only
+# the host has: "ESCAPED: $MARKER is visible" or "CONTAINED" in $output.
+run_escape() {
+	MARKER=$BATS_TEST_TMPDIR/host-only-marker
+	touch "$MARKER"
+	run "$1" "$ROOTFS" probe escape "$MARKER"
+}
+
+# Start STEP with a shell that says "ready" and sleeps, and wait until it has.
+start_sleeping_container() {
+	start_step "$1" "$ROOTFS" /bin/sh -c 'echo ready; sleep 30'
+	wait_for_container
+	wait_for_output ready
+}
