@@ -3,6 +3,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
@@ -123,27 +124,31 @@ void fs_pivot_into(const char *new_root)
 	if (chdir(new_root) == -1)
 		die_errno(NULL, "chdir(\"%s\")", new_root);
 	/*
-	 * pivot_root() moves the old root to a directory inside the new one;
-	 * make that directory, pivot, then detach the old root from there.
+	 * pivot_root() moves the old root to a directory inside the new one:
+	 * make that directory, and pivot.
 	 */
-	if (mkdir(".oldroot", 0700) == -1 && errno != EEXIST)
-		die_errno(NULL, "mkdir(\"%s/.oldroot\")", new_root);
-	if (pivot_root(".", ".oldroot") == -1)
+	if (mkdir("." FS_OLD_ROOT, 0700) == -1 && errno != EEXIST)
+		die_errno(NULL, "mkdir(\"%s%s\")", new_root, FS_OLD_ROOT);
+	if (pivot_root(".", "." FS_OLD_ROOT) == -1)
 		die_errno(errno == EINVAL ? "the new root must be a mount point, and / must not "
 					    "be shared (was MS_PRIVATE applied?)" : NULL,
-			  "pivot_root(\"%s\", \".oldroot\")", new_root);
-	trace("pivot_root(\"%s\", \"%s/.oldroot\")", new_root, new_root);
+			  "pivot_root(\"%s\", \"%s%s\")", new_root, new_root, FS_OLD_ROOT);
+	trace("pivot_root(\"%s\", \"%s%s\")", new_root, new_root, FS_OLD_ROOT);
 	if (chdir("/") == -1)
 		die_errno(NULL, "chdir(\"/\") after pivot_root");
+}
+
+void fs_detach_old_root(void)
+{
 	/*
 	 * MNT_DETACH: the host's mounts are busy (the runtime still uses them),
 	 * so a plain umount would fail; a lazy one cuts them out of our tree now.
 	 */
-	if (umount2("/.oldroot", MNT_DETACH) == -1)
-		die_errno(NULL, "umount2(\"/.oldroot\", MNT_DETACH)");
-	trace("umount2(\"/.oldroot\", MNT_DETACH)");
-	if (rmdir("/.oldroot") == -1)
-		die_errno(NULL, "rmdir(\"/.oldroot\")");
+	if (umount2(FS_OLD_ROOT, MNT_DETACH) == -1)
+		die_errno(NULL, "umount2(\"%s\", MNT_DETACH)", FS_OLD_ROOT);
+	trace("umount2(\"%s\", MNT_DETACH)", FS_OLD_ROOT);
+	if (rmdir(FS_OLD_ROOT) == -1)
+		die_errno(NULL, "rmdir(\"%s\")", FS_OLD_ROOT);
 }
 
 void fs_mount_sys_readonly(const char *target)
@@ -160,6 +165,27 @@ void fs_mount_tmpfs(const char *target, const char *options)
 		die_errno(errno == ENOENT ? "the image needs this directory" : NULL,
 			  "mount(\"tmpfs\", \"%s\", \"tmpfs\", \"%s\")", target, options);
 	trace("mount(\"tmpfs\", \"%s\", \"tmpfs\", \"%s\")", target, options);
+}
+
+/*
+ * In a user namespace mknod() is refused — a device node would open the
+ * host's device. Bind-mounting the host's own node is allowed: it grants no
+ * more than the host's permissions on it already do.
+ */
+static void bind_host_device(const char *name, const char *target)
+{
+	char host[64];
+	int fd;
+
+	snprintf(host, sizeof(host), "%s/dev/%s", FS_OLD_ROOT, name);
+	fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+	if (fd == -1)
+		die_errno(NULL, "create \"%s\"", target);
+	close(fd);
+	if (mount(host, target, NULL, MS_BIND, NULL) == -1)
+		die_errno("was /dev mounted between fs_pivot_into() and fs_detach_old_root()?",
+			  "mount(\"%s\", \"%s\", MS_BIND)", host, target);
+	trace("mount(\"%s\", \"%s\", MS_BIND)", host, target);
 }
 
 /*
@@ -187,9 +213,13 @@ void fs_mount_minimal_dev(const char *target)
 	old_umask = umask(0); /* so the modes below are the modes we get */
 	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", target, devices[i].name);
-		if (mknod(path, S_IFCHR | 0666, makedev(devices[i].major, devices[i].minor)) == -1)
+		if (mknod(path, S_IFCHR | 0666, makedev(devices[i].major, devices[i].minor)) == 0) {
+			trace("mknod(\"%s\", c %u:%u)", path, devices[i].major, devices[i].minor);
+			continue;
+		}
+		if (errno != EPERM)
 			die_errno(NULL, "mknod(\"%s\")", path);
-		trace("mknod(\"%s\", c %u:%u)", path, devices[i].major, devices[i].minor);
+		bind_host_device(devices[i].name, path);
 	}
 	snprintf(path, sizeof(path), "%s/shm", target);
 	if (mkdir(path, 01777) == -1)

@@ -35,16 +35,27 @@ void fs_make_mounts_private(void);
 void fs_mount_overlay(const char *image, char layers[][4096], int nlayers,
 		      const char *upper, const char *work, const char *merged);
 
+/* Where fs_pivot_into() leaves the old root until fs_detach_old_root(). */
+#define FS_OLD_ROOT "/.oldroot"
+
 /*
  * Make new_root (a mount point) the root of this mount namespace with
- * pivot_root(), then detach the old root so nothing of the host stays
- * reachable. Leaves the cwd at the new "/".
+ * pivot_root(). The host's root stays reachable at FS_OLD_ROOT until
+ * fs_detach_old_root() cuts it off. Leaves the cwd at the new "/".
  */
 void fs_pivot_into(const char *new_root);
+void fs_detach_old_root(void);
 
 /* The rest of a usual Linux tree, mounted inside the new root. */
 void fs_mount_sys_readonly(const char *target);
-void fs_mount_minimal_dev(const char *target);
 void fs_mount_tmpfs(const char *target, const char *options);
+
+/*
+ * A tmpfs /dev with null, zero, full, random, urandom, tty, a private devpts,
+ * /dev/shm and the usual links. Call it between fs_pivot_into() and
+ * fs_detach_old_root(): in a user namespace the kernel refuses mknod(), and
+ * the host's device nodes are bind-mounted from FS_OLD_ROOT/dev instead.
+ */
+void fs_mount_minimal_dev(const char *target);
 
 #endif

@@ -44,6 +44,8 @@ static void flag_names(int flags, char *out, size_t size)
 		snprintf(out, size, "0");
 }
 
+static void forward_signals_to(pid_t pid);
+
 /* What the clone()d child runs first, before the step's own function. */
 static int child_trampoline(void *arg)
 {
@@ -87,6 +89,7 @@ pid_t proc_clone(int ns_flags, int (*fn)(void *), void *arg)
 	/* The child has its own copy of the stack (no CLONE_VM): ours can go. */
 	munmap(stack, CHILD_STACK_SIZE);
 	close(sync_pipe[0]);
+	forward_signals_to(pid);
 	return pid;
 }
 
@@ -160,11 +163,14 @@ static int exit_status_of(int wstatus)
 	return EXIT_RUNTIME_ERROR;
 }
 
-int proc_wait(pid_t pid)
+/*
+ * From the moment the child exists, a signal to the runtime is meant for the
+ * container: pass it on (also while the parent is still setting things up).
+ */
+static void forward_signals_to(pid_t pid)
 {
 	static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 	struct sigaction sa = { .sa_handler = forward_signal };
-	int wstatus;
 
 	container_pid = pid;
 	sigemptyset(&sa.sa_mask);
@@ -174,6 +180,11 @@ int proc_wait(pid_t pid)
 	sa.sa_handler = kill_after_grace;
 	if (sigaction(SIGALRM, &sa, NULL) == -1)
 		die_errno(NULL, "sigaction(SIGALRM)");
+}
+
+int proc_wait(pid_t pid)
+{
+	int wstatus;
 
 	while (waitpid(pid, &wstatus, 0) == -1)
 		if (errno != EINTR)

@@ -17,7 +17,8 @@
  * Parent: clone() a child into the namespaces in `ns_flags` (CLONE_NEW*)
  * running fn(arg), and return its PID as the host sees it. The child is held
  * on a sync pipe: it must call proc_wait_for_parent() before it goes on, and
- * the parent lets it go with proc_release_child().
+ * the parent lets it go with proc_release_child(). From here on, the signals
+ * proc_wait() lists are forwarded to the child.
  */
 pid_t proc_clone(int ns_flags, int (*fn)(void *), void *arg);
 void proc_release_child(void);
@@ -26,8 +27,8 @@ void proc_release_child(void);
 void proc_wait_for_parent(void);
 
 /*
- * Parent: wait for the child to end, forwarding SIGINT, SIGTERM, SIGHUP,
- * SIGQUIT, SIGUSR1 and SIGUSR2 to it. Returns the docker-style exit status:
+ * Parent: wait for the child to end, while SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+ * SIGUSR1 and SIGUSR2 are forwarded to it. Returns the docker-style exit status:
  * the child's own status, or 128+N if signal N killed it.
  */
 int proc_wait(pid_t pid);

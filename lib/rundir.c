@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "rundir.h"
+#include "cleanup.h"
 #include "log.h"
 
 #include <dirent.h>
@@ -69,6 +70,11 @@ static void make_subdir(char *out, const char *parent, const char *name)
 		die_errno(NULL, "mkdir(\"%s\")", out);
 }
 
+static void undo_rundir(void *run)
+{
+	rundir_remove(run);
+}
+
 void rundir_create(struct rundir *run)
 {
 	const char *root = rundir_root();
@@ -101,6 +107,7 @@ void rundir_create(struct rundir *run)
 	if (run->lock_fd == -1 || flock(run->lock_fd, LOCK_EX) == -1)
 		die_errno(NULL, "lock \"%s\"", run->path);
 	close(root_fd);
+	cleanup_on_exit(undo_rundir, run);
 
 	make_subdir(run->upper, run->path, "upper");
 	make_subdir(run->work, run->path, "work");
@@ -113,9 +120,12 @@ void rundir_remove(struct rundir *run)
 	const char *root = rundir_root();
 	int root_fd;
 
+	if (run->lock_fd == -1)
+		return; /* removed already */
 	remove_tree(run->path);
 	trace("removed %s (the writable layer)", run->path);
 	close(run->lock_fd);
+	run->lock_fd = -1;
 
 	/* The last run out removes the root too, so a clean host keeps nothing. */
 	root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

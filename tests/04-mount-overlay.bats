@@ -121,7 +121,7 @@ image_fingerprint() {
 	[ "$status" -eq 0 ]
 	calls=$(echo "$output" | sed -n 's/^\[ *[0-9.]* ms\] \([a-z_0-9]*\)(.*/\1/p' | uniq | tr '\n' ' ')
 	# (uniq folds repeated calls: mount mount ... reads as one "mount")
-	[ "$calls" = 'mkdir clone sethostname mount pivot_root umount2 mount mknod mount execve waitpid ' ]
+	[ "$calls" = 'mkdir clone sethostname mount pivot_root mount mknod mount umount2 execve waitpid ' ]
 }
 
 @test "04-mount-overlay: exit statuses pass through and the layer is removed on each" {

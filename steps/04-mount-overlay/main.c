@@ -59,6 +59,9 @@ static int container_main(void *arg)
 	fs_mount_minimal_dev("/dev");
 	fs_mount_tmpfs("/tmp", "mode=1777");
 
+	/* Cut the host's "/" out of our mount tree: nowhere left to climb to. */
+	fs_detach_old_root();
+
 	proc_exec_command(o->cmd);
 }
 

@@ -1,0 +1,35 @@
+#include "cleanup.h"
+#include "log.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#define MAX_CLEANUPS 8
+
+static struct { void (*undo)(void *); void *arg; } cleanups[MAX_CLEANUPS];
+static int ncleanups;
+static pid_t owner;
+
+static void run_cleanups(void)
+{
+	if (getpid() != owner)
+		return;
+	while (ncleanups > 0) {
+		ncleanups--;
+		cleanups[ncleanups].undo(cleanups[ncleanups].arg);
+	}
+}
+
+void cleanup_on_exit(void (*undo)(void *), void *arg)
+{
+	if (ncleanups == 0 && owner == 0) {
+		owner = getpid();
+		if (atexit(run_cleanups) != 0)
+			die("atexit() failed");
+	}
+	if (ncleanups == MAX_CLEANUPS)
+		die("cleanup_on_exit: more than %d cleanups", MAX_CLEANUPS);
+	cleanups[ncleanups].undo = undo;
+	cleanups[ncleanups].arg = arg;
+	ncleanups++;
+}
