@@ -1,4 +1,5 @@
 #include "opts.h"
+#include "ipam.h"
 #include "log.h"
 
 #include <errno.h>
@@ -27,6 +28,11 @@ static const struct step_option {
 	  "the container's hostname (default " DEFAULT_HOSTNAME ")", "03-uts" },
 	{ OPT_LAYER, "layer", required_argument, 'L', "DIR",
 	  "one more read-only layer on top of ROOTFS (repeatable)", "04-mount-overlay" },
+	{ OPT_NET, "net", required_argument, 'N', "MODE",
+	  "veth (default): eth0 wired to the host; none: only lo", "05-netns" },
+	{ OPT_NET, "ip", required_argument, 'I', "ADDR/PREFIX",
+	  "eth0's address (default: a free /30 of $STEPBOX_SUBNET, "
+	  IPAM_DEFAULT_POOL ")", "05-netns" },
 };
 #define NOPTIONS (sizeof(all_options) / sizeof(all_options[0]))
 
@@ -99,6 +105,7 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 
 	memset(o, 0, sizeof(*o));
 	o->hostname = DEFAULT_HOSTNAME;
+	o->veth = features & OPT_NET;
 	for (size_t i = 0; i < NOPTIONS; i++)
 		longopts[i] = (struct option){ all_options[i].name, all_options[i].has_arg,
 					       NULL, all_options[i].key };
@@ -131,6 +138,15 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 			check_hostname(optarg);
 			o->hostname = optarg;
 			break;
+		case 'N':
+			if (strcmp(optarg, "veth") != 0 && strcmp(optarg, "none") != 0)
+				die("--net %s: MODE is veth or none", optarg);
+			o->veth = strcmp(optarg, "veth") == 0;
+			break;
+		case 'I':
+			ipam_check_request(optarg);
+			o->ip = optarg;
+			break;
 		case 'L':
 			if (o->nlayers == MAX_LAYERS)
 				die("--layer: at most %d layers", MAX_LAYERS);
@@ -138,6 +154,8 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 			break;
 		}
 	}
+	if (o->ip && !o->veth)
+		die("--ip %s: with --net none there is no eth0 to give it to", o->ip);
 	if (optind >= argc)
 		die("missing ROOTFS — usage: %s [OPTION]... ROOTFS [CMD [ARG...]]",
 		    log_progname());

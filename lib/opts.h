@@ -17,6 +17,7 @@
 enum {
 	OPT_HOSTNAME = 1 << 0, /* --hostname NAME  (03-uts) */
 	OPT_LAYER    = 1 << 1, /* --layer DIR      (04-mount-overlay) */
+	OPT_NET      = 1 << 2, /* --net MODE, --ip ADDR/PREFIX (05-netns) */
 };
 
 #define MAX_LAYERS 8
@@ -28,6 +29,8 @@ struct options {
 	char rootfs[4096];               /* absolute, resolved path of ROOTFS */
 	char layers[MAX_LAYERS][4096];   /* extra read-only layers, lowest first */
 	int nlayers;
+	bool veth;                       /* --net veth (default) or --net none */
+	const char *ip;                  /* --ip ADDR/PREFIX, or NULL: allocate */
 	char **cmd;                      /* NULL-terminated; /bin/sh by default */
 };
 

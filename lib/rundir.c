@@ -14,6 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The fd that holds the root's lock while rundir_lock_host() has it, else -1. */
+static int host_lock_fd = -1;
+
 static const char *rundir_root(void)
 {
 	const char *root = getenv("STEPBOX_RUNDIR");
@@ -127,12 +130,41 @@ void rundir_remove(struct rundir *run)
 	close(run->lock_fd);
 	run->lock_fd = -1;
 
-	/* The last run out removes the root too, so a clean host keeps nothing. */
-	root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (root_fd == -1)
-		return;
-	if (flock(root_fd, LOCK_EX) == 0 && rmdir(root) == -1 &&
-	    errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT)
+	/*
+	 * The last run out removes the root too, so a clean host keeps
+	 * nothing. Under the root's lock — which we may hold already, if we
+	 * are dying half-way through rundir_lock_host() (flock() would wait on
+	 * our own lock forever).
+	 */
+	if (host_lock_fd != -1) {
+		root_fd = host_lock_fd;
+	} else {
+		root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (root_fd == -1 || flock(root_fd, LOCK_EX) == -1) {
+			if (root_fd != -1)
+				close(root_fd);
+			return;
+		}
+	}
+	if (rmdir(root) == -1 && errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT)
 		warn_errno("rmdir(\"%s\")", root);
-	close(root_fd);
+	if (root_fd != host_lock_fd)
+		close(root_fd);
+}
+
+int rundir_lock_host(void)
+{
+	const char *root = rundir_root();
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd == -1 || flock(fd, LOCK_EX) == -1)
+		die_errno("was rundir_create() called first?", "lock \"%s\"", root);
+	host_lock_fd = fd;
+	return fd;
+}
+
+void rundir_unlock_host(int fd)
+{
+	close(fd);
+	host_lock_fd = -1;
 }

@@ -25,4 +25,12 @@ struct rundir {
 void rundir_create(struct rundir *run);
 void rundir_remove(struct rundir *run);
 
+/*
+ * The lock of the run directory's root serialises what runs on this host must
+ * not do at the same time: creating and sweeping run directories, choosing
+ * container addresses. Returns the fd that holds it.
+ */
+int rundir_lock_host(void);
+void rundir_unlock_host(int fd);
+
 #endif

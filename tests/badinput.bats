@@ -5,7 +5,7 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-STEPS="01-chroot 02-pid-ns 03-uts 04-mount-overlay"
+STEPS="01-chroot 02-pid-ns 03-uts 04-mount-overlay 05-netns"
 
 setup() {
 	cd "$TOP" || exit 1
@@ -25,6 +25,7 @@ refused() {
 	[ "$(host_mounts)" = "$MOUNTS_BEFORE" ]
 	[ "$(hostname)" = "$HOST_NAME" ]
 	[ ! -e "$RUNDIR" ]
+	[ -z "$(ip -o link show type veth | grep ' sb-' || true)" ]
 }
 
 @test "badinput: an unknown option is refused by every step" {
@@ -122,4 +123,41 @@ refused() {
 	run build/04-mount-overlay "$ROOTFS" /bin/echo --hostname --no-such-option
 	[ "$status" -eq 0 ]
 	[ "$output" = "--hostname --no-such-option" ]
+}
+
+@test "badinput: --ip that is not ADDRESS/PREFIX, or a prefix out of range" {
+	refused build/05-netns --ip banana "$ROOTFS" /bin/true
+	[[ "$output" == *'--ip banana: expected ADDRESS/PREFIX, like 10.50.0.2/24' ]]
+	refused build/05-netns --ip 10.1.2.3 "$ROOTFS" /bin/true
+	refused build/05-netns --ip 300.1.2.3/24 "$ROOTFS" /bin/true
+	[[ "$output" == *'"300.1.2.3" is not an IPv4 address' ]]
+	refused build/05-netns --ip 10.1.2.3/33 "$ROOTFS" /bin/true
+	[[ "$output" == *'prefix "33" is not a number from 0 to 32' ]]
+	refused build/05-netns --ip 10.1.2.3/x "$ROOTFS" /bin/true
+	refused build/05-netns --ip 10.1.2.3/31 "$ROOTFS" /bin/true
+	[[ "$output" == *'no room for the container and its gateway'* ]]
+	refused build/05-netns --ip 10.1.2.3/4 "$ROOTFS" /bin/true
+}
+
+@test "badinput: --ip on the network or broadcast address of its subnet" {
+	refused build/05-netns --ip 10.1.2.0/24 "$ROOTFS" /bin/true
+	[[ "$output" == *'that is the network address of the subnet' ]]
+	refused build/05-netns --ip 10.1.2.255/24 "$ROOTFS" /bin/true
+	[[ "$output" == *'that is the broadcast address of the subnet' ]]
+}
+
+@test "badinput: --net other than veth or none, and --ip with --net none" {
+	refused build/05-netns --net host "$ROOTFS" /bin/true
+	[[ "$output" == *'--net host: MODE is veth or none' ]]
+	refused build/05-netns --net none --ip 10.1.2.3/24 "$ROOTFS" /bin/true
+	[[ "$output" == *'with --net none there is no eth0'* ]]
+	refused build/04-mount-overlay --net none "$ROOTFS" /bin/true
+	[[ "$output" == *'option --net comes with step 05-netns'* ]]
+}
+
+@test "badinput: a STEPBOX_SUBNET that is not a pool" {
+	STEPBOX_SUBNET=nonsense refused build/05-netns "$ROOTFS" /bin/true
+	[[ "$output" == *'STEPBOX_SUBNET=nonsense: expected ADDRESS/PREFIX'* ]]
+	STEPBOX_SUBNET=10.9.9.9/31 refused build/05-netns "$ROOTFS" /bin/true
+	[[ "$output" == *'the pool must be a /30 or larger' ]]
 }

@@ -18,6 +18,7 @@ host_mounts() {
 leftovers() {
 	grep -E 'overlay|/build/' /proc/self/mountinfo | grep -v ' / / ' || true
 	[ ! -e "$RUNDIR" ] || echo "run dir: $(ls -A "$RUNDIR")"
+	ip -o link show type veth | grep ' sb-' || true
 	local pid
 	for pid in $(pgrep -f 'build/0[0-9]-'); do
 		is_gone "$pid" || echo "process: $(tr '\0' ' ' <"/proc/$pid/cmdline")"
@@ -100,4 +101,19 @@ start_sleeping_container() {
 	start_step "$1" "$ROOTFS" /bin/sh -c 'echo ready; sleep 30'
 	wait_for_container
 	wait_for_output ready
+}
+
+# The host's veth interfaces, one name per line.
+host_veths() {
+	ip -o link show type veth | awk -F': ' '{ print $2 }' | sort
+}
+
+# GET http://HOST:PORT/ with bash's /dev/tcp: no client to install, and it
+# reaches only the address it is given. Prints the response (headers and body).
+http_get() {
+	# shellcheck disable=SC2016  # expanded by the inner bash
+	timeout 5 bash -c '
+		exec 3<>"/dev/tcp/$1/$2" || exit 1
+		printf "GET / HTTP/1.0\r\nHost: %s\r\n\r\n" "$1" >&3
+		cat <&3' _ "$1" "$2"
 }

@@ -3,6 +3,7 @@
 # away, next to the baselines measured in the same invocation:
 #   fork+exec   the host's /bin/true, no isolation at all
 #   unshare     util-linux's unshare with PID, UTS, IPC and mount namespaces
+#   unshare+net the same plus a network namespace: what an empty netns costs
 #   crun/runc   a real OCI runtime on the same image, when one is installed
 # then every step. Prints the median (and p10/p90) of RUNS runs, and the ratio
 # to fork+exec.
@@ -32,6 +33,7 @@ measure() {   # LABEL CMD...
 echo "timing /bin/true, $runs runs each (median of start→exit)..." >&2
 measure fork+exec /bin/true
 measure unshare unshare --pid --fork --uts --ipc --mount /bin/true
+measure unshare+net unshare --pid --fork --uts --ipc --mount --net /bin/true
 
 for rt in crun runc; do
 	command -v "$rt" >/dev/null || continue

@@ -1,0 +1,164 @@
+#include "ipam.h"
+#include "log.h"
+#include "netlink.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t mask_of(int prefix)
+{
+	return prefix == 0 ? 0 : htonl(~0u << (32 - prefix));
+}
+
+bool ipam_parse_cidr(const char *text, struct in_addr *addr, int *prefix,
+		     char *why, size_t why_size)
+{
+	char copy[32], *slash, *end;
+	long n;
+
+	if (strlen(text) >= sizeof(copy) || (slash = strchr(strcpy(copy, text), '/')) == NULL) {
+		snprintf(why, why_size, "expected ADDRESS/PREFIX, like 10.50.0.2/24");
+		return false;
+	}
+	*slash = '\0';
+	if (inet_pton(AF_INET, copy, addr) != 1) {
+		snprintf(why, why_size, "\"%s\" is not an IPv4 address", copy);
+		return false;
+	}
+	errno = 0;
+	n = strtol(slash + 1, &end, 10);
+	if (errno || *end || end == slash + 1 || n < 0 || n > 32) {
+		snprintf(why, why_size, "prefix \"%s\" is not a number from 0 to 32", slash + 1);
+		return false;
+	}
+	*prefix = n;
+	return true;
+}
+
+void ipam_check_request(const char *text)
+{
+	struct in_addr addr;
+	uint32_t host_part;
+	int prefix;
+	char why[128];
+
+	if (!ipam_parse_cidr(text, &addr, &prefix, why, sizeof(why)))
+		die("--ip %s: %s", text, why);
+	if (prefix > 30)
+		die("--ip %s: a /%d has no room for the container and its gateway; use /30 or shorter",
+		    text, prefix);
+	if (prefix < 8)
+		die("--ip %s: a /%d is far too large for one container; use /8 to /30", text, prefix);
+	host_part = ntohl(addr.s_addr & ~mask_of(prefix));
+	if (host_part == 0 || host_part == ntohl(~mask_of(prefix)))
+		die("--ip %s: that is the %s address of the subnet", text,
+		    host_part == 0 ? "network" : "broadcast");
+}
+
+/* ---- the host's addresses, read with an RTM_GETADDR dump --------------- */
+
+struct host_addresses {
+	int count;
+	struct { struct in_addr addr; int prefix; char ifname[IF_NAMESIZE]; } list[256];
+};
+
+static void collect_address(struct nlmsghdr *msg, void *arg)
+{
+	struct host_addresses *found = arg;
+	struct ifaddrmsg *ifa = NLMSG_DATA(msg);
+	int len = IFA_PAYLOAD(msg);
+
+	if (msg->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET ||
+	    found->count == (int)(sizeof(found->list) / sizeof(found->list[0])))
+		return;
+	for (struct rtattr *rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type != IFA_LOCAL)
+			continue;
+		memcpy(&found->list[found->count].addr, RTA_DATA(rta), sizeof(struct in_addr));
+		found->list[found->count].prefix = ifa->ifa_prefixlen;
+		if (if_indextoname(ifa->ifa_index, found->list[found->count].ifname) == NULL)
+			strcpy(found->list[found->count].ifname, "?");
+		found->count++;
+	}
+}
+
+static void read_host_addresses(struct host_addresses *found)
+{
+	struct nl_request req;
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET };
+
+	found->count = 0;
+	nl_begin(&req, RTM_GETADDR, 0, &ifa, sizeof(ifa));
+	if (nl_dump(&req, collect_address, found) == -1)
+		die_errno(NULL, "netlink RTM_GETADDR (list the host's addresses)");
+}
+
+/* Two subnets overlap when they agree on the bits of the shorter prefix. */
+static int overlapping(const struct host_addresses *host, struct in_addr net, int prefix)
+{
+	for (int i = 0; i < host->count; i++) {
+		int shorter = prefix < host->list[i].prefix ? prefix : host->list[i].prefix;
+
+		if (((net.s_addr ^ host->list[i].addr.s_addr) & mask_of(shorter)) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* The first address of the subnet that is not the container's. */
+static struct in_addr gateway_for(struct in_addr container, int prefix)
+{
+	struct in_addr net = { container.s_addr & mask_of(prefix) };
+	struct in_addr first = { htonl(ntohl(net.s_addr) + 1) };
+
+	if (first.s_addr == container.s_addr)
+		first.s_addr = htonl(ntohl(net.s_addr) + 2);
+	return first;
+}
+
+void ipam_choose(const char *requested, struct ipam_lease *lease)
+{
+	struct host_addresses host;
+	const char *pool_text = getenv("STEPBOX_SUBNET");
+	struct in_addr pool;
+	int pool_prefix, i;
+	char why[128];
+
+	read_host_addresses(&host);
+
+	if (requested) {
+		ipam_parse_cidr(requested, &lease->container, &lease->prefix, why, sizeof(why));
+		struct in_addr net = { lease->container.s_addr & mask_of(lease->prefix) };
+		if ((i = overlapping(&host, net, lease->prefix)) >= 0)
+			die("--ip %s: the subnet is in use on this host (%s has %s/%d)", requested,
+			    host.list[i].ifname, inet_ntoa(host.list[i].addr), host.list[i].prefix);
+		lease->gateway = gateway_for(lease->container, lease->prefix);
+		return;
+	}
+
+	if (pool_text == NULL || pool_text[0] == '\0')
+		pool_text = IPAM_DEFAULT_POOL;
+	if (!ipam_parse_cidr(pool_text, &pool, &pool_prefix, why, sizeof(why)) ||
+	    pool_prefix > 30)
+		die("STEPBOX_SUBNET=%s: %s", pool_text,
+		    pool_prefix > 30 ? "the pool must be a /30 or larger" : why);
+	pool.s_addr &= mask_of(pool_prefix);
+
+	/* Walk the pool in /30 steps: network, gateway (.1), container (.2), broadcast. */
+	for (uint32_t block = 0; block < (1u << (30 - pool_prefix)); block++) {
+		struct in_addr net = { htonl(ntohl(pool.s_addr) + block * 4) };
+
+		if (overlapping(&host, net, 30) >= 0)
+			continue;
+		lease->prefix = 30;
+		lease->gateway.s_addr = htonl(ntohl(net.s_addr) + 1);
+		lease->container.s_addr = htonl(ntohl(net.s_addr) + 2);
+		return;
+	}
+	die("no free /30 left in %s — stop some containers, or set STEPBOX_SUBNET to a larger pool",
+	    pool_text);
+}

@@ -1,0 +1,47 @@
+/*
+ * ipam — which IPv4 addresses a container and its host side get.
+ *
+ * Each container gets a point-to-point subnet of its own: by default the
+ * first free /30 of the pool STEPBOX_SUBNET (10.123.0.0/16 unless set; it
+ * stays clear of Docker's 172.17.0.0/16 and Podman's 10.88.0.0/16). In a /30
+ * the host side takes .1 (the container's gateway) and the container .2.
+ *
+ * There is no allocation file to go stale: a subnet is taken while some
+ * interface of the host has an address in it, so the kernel's own address
+ * table is the registry. A killed container's veth disappears with its
+ * network namespace, and its subnet is free again.
+ */
+#ifndef STEPBOX_IPAM_H
+#define STEPBOX_IPAM_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+
+#define IPAM_DEFAULT_POOL "10.123.0.0/16"
+
+struct ipam_lease {
+	struct in_addr container;  /* eth0 inside */
+	struct in_addr gateway;    /* the host side of the veth */
+	int prefix;
+};
+
+/* Parse "A.B.C.D/N"; false (and a reason in `why`) if it is not one. */
+bool ipam_parse_cidr(const char *text, struct in_addr *addr, int *prefix,
+		     char *why, size_t why_size);
+
+/*
+ * Check a requested "--ip A.B.C.D/N" for a container: a subnet with room for
+ * two hosts (N <= 30), A neither its network nor its broadcast address.
+ * Dies (exit 125) with the reason.
+ */
+void ipam_check_request(const char *text);
+
+/*
+ * Choose the lease: the requested address (text, may be NULL) if its subnet
+ * is free on this host, else the first free /30 of the pool. Dies (exit 125)
+ * if the requested subnet is in use or the pool is full. The caller holds the
+ * lock that serialises allocations, until the gateway address is assigned.
+ */
+void ipam_choose(const char *requested, struct ipam_lease *lease);
+
+#endif

@@ -1,0 +1,207 @@
+#define _GNU_SOURCE
+#include "net.h"
+#include "cleanup.h"
+#include "log.h"
+#include "netlink.h"
+#include "rundir.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_link.h>
+#include <linux/veth.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static int link_index(const char *name)
+{
+	unsigned index = if_nametoindex(name);
+
+	if (index == 0)
+		die_errno(NULL, "if_nametoindex(\"%s\")", name);
+	return index;
+}
+
+static void talk_or_die(struct nl_request *req, const char *what)
+{
+	if (nl_talk(req) == -1)
+		die_errno(errno == EOPNOTSUPP ? "is the veth module loaded? try: modprobe veth"
+			  : errno == EPERM ? "changing the network needs root (CAP_NET_ADMIN)"
+			  : errno == EEXIST ? "a link or address of that name exists already"
+			  : NULL, "netlink %s", what);
+	trace("netlink %s", what);
+}
+
+/*
+ * One request makes both ends: `name` here, and `peer` created directly in
+ * the network namespace of process `peer_netns_pid` — so there is never a
+ * moment when both ends sit on the host.
+ */
+void net_veth_create(const char *name, const char *peer, pid_t peer_netns_pid)
+{
+	struct nl_request req;
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct rtattr *linkinfo, *data, *peer_info;
+	char what[128];
+
+	nl_begin(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
+	nl_add_string(&req, IFLA_IFNAME, name);
+	linkinfo = nl_begin_nest(&req, IFLA_LINKINFO);
+	nl_add_string(&req, IFLA_INFO_KIND, "veth");
+	data = nl_begin_nest(&req, IFLA_INFO_DATA);
+	peer_info = nl_begin_nest(&req, VETH_INFO_PEER);
+	/* The peer's own ifinfomsg, then its attributes. */
+	req.hdr.nlmsg_len += NLMSG_ALIGN(sizeof(ifi));
+	nl_add_string(&req, IFLA_IFNAME, peer);
+	nl_add_attr(&req, IFLA_NET_NS_PID, &peer_netns_pid, sizeof(peer_netns_pid));
+	nl_end_nest(&req, peer_info);
+	nl_end_nest(&req, data);
+	nl_end_nest(&req, linkinfo);
+
+	snprintf(what, sizeof(what), "RTM_NEWLINK veth %s <-> %s (in the netns of pid %d)",
+		 name, peer, peer_netns_pid);
+	talk_or_die(&req, what);
+}
+
+void net_link_set_alias(const char *name, const char *alias)
+{
+	struct nl_request req;
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = link_index(name) };
+	char what[128];
+
+	nl_begin(&req, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
+	nl_add_string(&req, IFLA_IFALIAS, alias);
+	snprintf(what, sizeof(what), "RTM_NEWLINK %s alias \"%s\"", name, alias);
+	talk_or_die(&req, what);
+}
+
+void net_link_set_up(const char *name)
+{
+	struct nl_request req;
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = link_index(name),
+				 .ifi_flags = IFF_UP, .ifi_change = IFF_UP };
+	char what[64];
+
+	nl_begin(&req, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
+	snprintf(what, sizeof(what), "RTM_NEWLINK %s up", name);
+	talk_or_die(&req, what);
+}
+
+void net_addr_add(const char *name, struct in_addr addr, int prefix)
+{
+	struct nl_request req;
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET, .ifa_prefixlen = prefix,
+				 .ifa_index = link_index(name) };
+	char what[96];
+
+	nl_begin(&req, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa));
+	nl_add_attr(&req, IFA_LOCAL, &addr, sizeof(addr));
+	nl_add_attr(&req, IFA_ADDRESS, &addr, sizeof(addr));
+	snprintf(what, sizeof(what), "RTM_NEWADDR %s/%d on %s", inet_ntoa(addr), prefix, name);
+	talk_or_die(&req, what);
+}
+
+void net_route_add_default(struct in_addr gateway)
+{
+	struct nl_request req;
+	struct rtmsg rtm = { .rtm_family = AF_INET, .rtm_table = RT_TABLE_MAIN,
+			     .rtm_protocol = RTPROT_BOOT, .rtm_scope = RT_SCOPE_UNIVERSE,
+			     .rtm_type = RTN_UNICAST };
+	char what[64];
+
+	nl_begin(&req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rtm, sizeof(rtm));
+	nl_add_attr(&req, RTA_GATEWAY, &gateway, sizeof(gateway));
+	snprintf(what, sizeof(what), "RTM_NEWROUTE default via %s", inet_ntoa(gateway));
+	talk_or_die(&req, what);
+}
+
+int net_link_delete(const char *name)
+{
+	struct nl_request req;
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+
+	nl_begin(&req, RTM_DELLINK, 0, &ifi, sizeof(ifi));
+	nl_add_string(&req, IFLA_IFNAME, name);
+	if (nl_talk(&req) == -1)
+		return -1;
+	trace("netlink RTM_DELLINK %s", name);
+	return 0;
+}
+
+/* ---- the story: connect a container, disconnect it ---------------------- */
+
+static int open_netns(pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		die_errno(NULL, "open(\"%s\")", path);
+	return fd;
+}
+
+static void enter_netns(int fd, const char *whose)
+{
+	if (setns(fd, CLONE_NEWNET) == -1)
+		die_errno(NULL, "setns(%s network namespace)", whose);
+	trace("setns(%s network namespace)", whose);
+}
+
+static void undo_link(void *link)
+{
+	net_disconnect_container(link);
+}
+
+void net_connect_container(struct net_link *link, pid_t pid, bool veth,
+			   const char *requested_ip, const char *name)
+{
+	int host_ns = open_netns(getpid()), container_ns = open_netns(pid), lock;
+	char alias[128];
+
+	link->connected = false;
+	if (veth) {
+		/*
+		 * Choose a free subnet and take it by putting the gateway address
+		 * on the host end, under a lock, so two runtimes starting at once
+		 * never pick the same one.
+		 */
+		lock = rundir_lock_host();
+		ipam_choose(requested_ip, &link->lease);
+		snprintf(link->host_if, sizeof(link->host_if), "sb-%d", getpid());
+		net_veth_create(link->host_if, "eth0", pid);
+		link->connected = true;
+		cleanup_on_exit(undo_link, link);
+		net_addr_add(link->host_if, link->lease.gateway, link->lease.prefix);
+		rundir_unlock_host(lock);
+
+		snprintf(alias, sizeof(alias), "stepbox container %s", name);
+		net_link_set_alias(link->host_if, alias);
+		net_link_set_up(link->host_if);
+	}
+
+	/* The container's end is configured from inside its namespace. */
+	enter_netns(container_ns, "the container's");
+	net_link_set_up("lo");
+	if (veth) {
+		net_addr_add("eth0", link->lease.container, link->lease.prefix);
+		net_link_set_up("eth0");
+		net_route_add_default(link->lease.gateway);
+	}
+	enter_netns(host_ns, "the host's");
+	close(container_ns);
+	close(host_ns);
+}
+
+void net_disconnect_container(struct net_link *link)
+{
+	if (!link->connected)
+		return;
+	link->connected = false;
+	/* ENODEV: the namespace went first and took the pair with it. */
+	if (net_link_delete(link->host_if) == -1 && errno != ENODEV)
+		warn_errno("netlink RTM_DELLINK %s", link->host_if);
+}

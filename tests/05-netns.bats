@@ -1,0 +1,147 @@
+#!/usr/bin/env bats
+# 05-netns: a network stack of its own, wired to the host by a veth pair.
+# Traffic goes only to the addresses these tests create.
+# shellcheck disable=SC2016  # '$...' in single quotes is for the container's shell
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+STEP=build/05-netns
+
+setup() {
+	cd "$TOP" || exit 1
+	VETHS_BEFORE=$(host_veths)
+}
+
+teardown() {
+	stop_step
+	[ -z "${SECOND_PID:-}" ] || { kill -TERM "$SECOND_PID" 2>/dev/null; wait "$SECOND_PID" || true; }
+	# Whatever happened, no veth is left on the host.
+	[ "$(host_veths)" = "$VETHS_BEFORE" ]
+}
+
+# Start a container that prints eth0's address, says "ready" and sleeps;
+# sets CONTAINER_IP.
+start_networked_container() {
+	start_step $STEP "$@" "$ROOTFS" /bin/sh -c \
+		'ip -4 -o addr show eth0 | awk "{ print \$4 }"; echo ready; sleep 30'
+	wait_for_output ready
+	CONTAINER_IP=$(head -n1 "$BATS_TEST_TMPDIR/out" | cut -d/ -f1)
+}
+
+@test "05-netns: inside there are exactly lo and eth0" {
+	run $STEP "$ROOTFS" /bin/sh -c 'ls /sys/class/net | tr "\n" " "'
+	[ "$status" -eq 0 ]
+	[ "$output" = "eth0 lo " ]
+}
+
+@test "05-netns: eth0 has an address of the pool and a default route via the host" {
+	run $STEP "$ROOTFS" /bin/sh -c 'ip -4 -o addr show eth0; ip route'
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ inet\ 10\.123\.[0-9]+\.[0-9]+/30 ]]
+	[[ "$output" == *'default via 10.123.'*' dev eth0'* ]]
+}
+
+@test "05-netns: the host end is a veth named after the runtime, labelled with the hostname" {
+	start_networked_container --hostname webbox
+	run ip -o link show "sb-$RUNTIME_PID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'alias stepbox container webbox'* ]]
+	[ "$(ip -o link show type veth | grep -c "sb-$RUNTIME_PID")" -eq 1 ]
+}
+
+@test "05-netns: the container pings the host end of its veth" {
+	run $STEP "$ROOTFS" /bin/sh -c \
+		'gw=$(ip route | awk "/^default/ { print \$3 }"); ping -c 1 -W 2 "$gw"'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'1 packets received'* ]]
+}
+
+@test "05-netns: the host pings the container" {
+	start_networked_container
+	[[ "$CONTAINER_IP" == 10.123.* ]]
+	run busybox ping -c 1 -W 2 "$CONTAINER_IP"
+	[ "$status" -eq 0 ]
+}
+
+@test "05-netns: a web server in the container answers the host over the veth" {
+	start_step $STEP --layer "$APP_LAYER" "$ROOTFS" /bin/sh -c \
+		'ip -4 -o addr show eth0 | awk "{ print \$4 }"; exec httpd -f -p 80 -h /www'
+	wait_for_container
+	sleep 0.5
+	ip=$(head -n1 "$BATS_TEST_TMPDIR/out" | cut -d/ -f1)
+	run http_get "$ip" 80
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'Hello from a container'* ]]
+}
+
+@test "05-netns: two containers at once get distinct subnets and reach each other only via the host" {
+	start_networked_container
+	first_ip=$CONTAINER_IP
+	SECOND_PID=$RUNTIME_PID
+	start_networked_container
+	[ -n "$first_ip" ] && [ -n "$CONTAINER_IP" ]
+	[ "$first_ip" != "$CONTAINER_IP" ]
+	[ "$(ip -o link show type veth | grep -c ' sb-')" -ge 2 ]
+}
+
+@test "05-netns: after exit the host's veths are as before and the subnet is free again" {
+	run $STEP "$ROOTFS" /bin/sh -c 'ip -4 -o addr show eth0 | awk "{ print \$4 }"'
+	first=$output
+	[ "$(host_veths)" = "$VETHS_BEFORE" ]
+	run $STEP "$ROOTFS" /bin/sh -c 'ip -4 -o addr show eth0 | awk "{ print \$4 }"'
+	[ "$output" = "$first" ]
+}
+
+@test "05-netns: --ip gives eth0 that address and the host end the first other one" {
+	run $STEP --ip 10.124.7.9/24 "$ROOTFS" /bin/sh -c 'ip -4 -o addr show eth0; ip route'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'inet 10.124.7.9/24'* ]]
+	[[ "$output" == *'default via 10.124.7.1 dev eth0'* ]]
+}
+
+@test "05-netns: STEPBOX_SUBNET moves the pool" {
+	STEPBOX_SUBNET=10.125.0.0/24 run $STEP "$ROOTFS" /bin/sh -c 'ip -4 -o addr show eth0'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'inet 10.125.0.2/30'* ]]
+}
+
+@test "05-netns: --net none gives a network namespace with only lo, up" {
+	run $STEP --net none "$ROOTFS" /bin/sh -c 'ls /sys/class/net; ip -o link show lo'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = lo ]
+	[[ "${lines[1]}" == *'<LOOPBACK,UP,LOWER_UP>'* ]]
+	[ "$(host_veths)" = "$VETHS_BEFORE" ]
+}
+
+@test "05-netns: an --ip whose subnet the host already uses is refused, nothing created" {
+	start_networked_container
+	run -125 $STEP --ip "$CONTAINER_IP/30" "$ROOTFS" /bin/true
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "05-netns: --ip $CONTAINER_IP/30: the subnet is in use on this host (sb-$RUNTIME_PID has "* ]]
+	[ "$(ip -o link show type veth | grep -c ' sb-')" -eq 1 ]
+	run -125 $STEP --ip 127.0.0.5/8 "$ROOTFS" /bin/true
+	[[ "$output" == *'in use on this host (lo has 127.0.0.1/8)'* ]]
+}
+
+@test "05-netns: SIGKILL of the runtime takes the veth with the container's namespace" {
+	start_networked_container
+	kill -KILL "$RUNTIME_PID"
+	wait_for_runtime
+	for _ in $(seq 50); do
+		[ "$(host_veths)" != "$VETHS_BEFORE" ] || break
+		sleep 0.1
+	done
+	[ "$(host_veths)" = "$VETHS_BEFORE" ]
+	run $STEP "$ROOTFS" /bin/true
+	[ ! -e "$RUNDIR" ]
+}
+
+@test "05-netns: the container's network namespace is not the host's" {
+	start_networked_container
+	wait_for_container
+	# shellcheck disable=SC2153  # set by wait_for_container
+	[ "$(readlink "/proc/$CONTAINER_PID/ns/net")" != "$(readlink /proc/self/ns/net)" ]
+	run $STEP "$ROOTFS" /bin/sh -c 'cat /proc/net/dev'
+	[[ "$output" != *"sb-$RUNTIME_PID"* ]]
+}
