@@ -89,6 +89,21 @@ void fs_make_mounts_private(void)
 	trace("mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE)");
 }
 
+/* Is this process in a user namespace other than the host's? */
+static int in_user_namespace(void)
+{
+	unsigned long inside, outside, count;
+	FILE *f = fopen("/proc/self/uid_map", "re");
+	int initial;
+
+	if (f == NULL)
+		return 0;
+	initial = fscanf(f, "%lu %lu %lu", &inside, &outside, &count) == 3 && inside == 0 &&
+		  outside == 0 && count == 4294967295UL;
+	fclose(f);
+	return !initial;
+}
+
 void fs_mount_overlay(const char *image, char layers[][4096], int nlayers,
 		      const char *upper, const char *work, const char *merged)
 {
@@ -99,8 +114,15 @@ void fs_mount_overlay(const char *image, char layers[][4096], int nlayers,
 	len = snprintf(data, sizeof(data), "lowerdir=");
 	for (int i = nlayers - 1; i >= 0; i--)
 		len += snprintf(data + len, sizeof(data) - len, "%s:", layers[i]);
-	snprintf(data + len, sizeof(data) - len, "%s,upperdir=%s,workdir=%s", image, upper,
-		 work);
+	len += snprintf(data + len, sizeof(data) - len, "%s,upperdir=%s,workdir=%s", image,
+			upper, work);
+	/*
+	 * overlayfs records whiteouts and opaque directories in "trusted."
+	 * extended attributes, which only the host's root may set; in a user
+	 * namespace it must use "user." ones instead.
+	 */
+	if (in_user_namespace())
+		snprintf(data + len, sizeof(data) - len, ",userxattr");
 
 	if (mount("overlay", merged, "overlay", 0, data) == -1) {
 		const char *hint =

@@ -159,38 +159,38 @@ static void undo_link(void *link)
 void net_connect_container(struct net_link *link, pid_t pid, bool veth,
 			   const char *requested_ip, const char *name)
 {
-	int host_ns = open_netns(getpid()), container_ns = open_netns(pid), lock;
+	int host_ns, container_ns, lock;
 	char alias[128];
 
 	link->connected = false;
-	if (veth) {
-		/*
-		 * Choose a free subnet and take it by putting the gateway address
-		 * on the host end, under a lock, so two runtimes starting at once
-		 * never pick the same one.
-		 */
-		lock = rundir_lock_host();
-		ipam_choose(requested_ip, &link->lease);
-		snprintf(link->host_if, sizeof(link->host_if), "sb-%d", getpid());
-		net_veth_create(link->host_if, "eth0", pid);
-		link->connected = true;
-		cleanup_on_exit(undo_link, link);
-		net_addr_add(link->host_if, link->lease.gateway, link->lease.prefix);
-		rundir_unlock_host(lock);
+	if (!veth)
+		return;
 
-		snprintf(alias, sizeof(alias), "stepbox container %s", name);
-		net_link_set_alias(link->host_if, alias);
-		net_link_set_up(link->host_if);
-	}
+	/*
+	 * Choose a free subnet and take it by putting the gateway address on
+	 * the host end, under a lock, so two runtimes starting at once never
+	 * pick the same one.
+	 */
+	lock = rundir_lock_host();
+	ipam_choose(requested_ip, &link->lease);
+	snprintf(link->host_if, sizeof(link->host_if), "sb-%d", getpid());
+	net_veth_create(link->host_if, "eth0", pid);
+	link->connected = true;
+	cleanup_on_exit(undo_link, link);
+	net_addr_add(link->host_if, link->lease.gateway, link->lease.prefix);
+	rundir_unlock_host(lock);
+
+	snprintf(alias, sizeof(alias), "stepbox container %s", name);
+	net_link_set_alias(link->host_if, alias);
+	net_link_set_up(link->host_if);
 
 	/* The container's end is configured from inside its namespace. */
+	host_ns = open_netns(getpid());
+	container_ns = open_netns(pid);
 	enter_netns(container_ns, "the container's");
-	net_link_set_up("lo");
-	if (veth) {
-		net_addr_add("eth0", link->lease.container, link->lease.prefix);
-		net_link_set_up("eth0");
-		net_route_add_default(link->lease.gateway);
-	}
+	net_addr_add("eth0", link->lease.container, link->lease.prefix);
+	net_link_set_up("eth0");
+	net_route_add_default(link->lease.gateway);
 	enter_netns(host_ns, "the host's");
 	close(container_ns);
 	close(host_ns);

@@ -27,9 +27,10 @@ struct net_link {
 };
 
 /*
- * Give the container (`pid`, already in its own network namespace) its
- * network. With `veth` false, only bring up lo. `requested_ip` is --ip or
- * NULL; `name` (the hostname) labels the host end.
+ * Wire the container (`pid`, already in its own network namespace) to the
+ * host. With `veth` false (--net none) there is nothing to do: the container
+ * brings up its own lo. `requested_ip` is --ip or NULL; `name` (the hostname)
+ * labels the host end.
  */
 void net_connect_container(struct net_link *link, pid_t pid, bool veth,
 			   const char *requested_ip, const char *name);

@@ -33,6 +33,11 @@ static const struct step_option {
 	{ OPT_NET, "ip", required_argument, 'I', "ADDR/PREFIX",
 	  "eth0's address (default: a free /30 of $STEPBOX_SUBNET, "
 	  IPAM_DEFAULT_POOL ")", "05-netns" },
+	{ OPT_USERNS, "userns-remap", required_argument, 'U', "START:COUNT",
+	  "as root: the container's IDs 0..COUNT-1 are the host's START.. "
+	  "(default: /etc/subuid's stepbox entry, else 100000:65536); "
+	  "without root your own UID and GID map to 0, and the network is --net none",
+	  "06-userns" },
 };
 #define NOPTIONS (sizeof(all_options) / sizeof(all_options[0]))
 
@@ -48,7 +53,7 @@ static void usage(FILE *out, unsigned features, const char *summary)
 			continue;
 		snprintf(left, sizeof(left), "--%s%s%s", opt->name,
 			 opt->arg ? " " : "", opt->arg ? opt->arg : "");
-		fprintf(out, "  %-20s %s\n", left, opt->help);
+		fprintf(out, "  %-24s %s\n", left, opt->help);
 	}
 	fprintf(out, "\nExit status: the command's own; 128+N if it died of signal N;\n"
 		     "125 runtime error, 126 CMD not executable, 127 CMD not found.\n");
@@ -96,11 +101,41 @@ static void resolve_directory(const char *what, const char *path, char *out)
 		    what, path);
 }
 
+/*
+ * Who the container's root is on the host. Root may map any range (default:
+ * /etc/subuid's "stepbox" entry, or 100000:65536). Anyone else may map only
+ * their own UID and GID, to 0 — and cannot create the host end of a veth.
+ */
+static void choose_id_ranges(struct options *o, bool root, const char *remap,
+			     const char *net_mode)
+{
+	if (root) {
+		if (remap == NULL) {
+			userns_default_range("/etc/subuid", &o->uids);
+			userns_default_range("/etc/subgid", &o->gids);
+		}
+		return;
+	}
+	if (remap)
+		die("--userns-remap %s: only root may map other IDs; without sudo your own "
+		    "UID %d maps to 0", remap, getuid());
+	if ((net_mode && o->veth) || o->ip)
+		die("%s needs root: the host end of a veth lives in the host's network "
+		    "namespace — without sudo the network is --net none",
+		    o->ip ? "--ip" : "--net veth");
+	o->veth = false;
+	o->uids = (struct id_range){ getuid(), 1 };
+	o->gids = (struct id_range){ getgid(), 1 };
+}
+
 void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 		const char *summary)
 {
 	struct option longopts[NOPTIONS + 1];
 	static char *default_cmd[] = { "/bin/sh", NULL };
+	const char *net_mode = NULL, *remap = NULL;
+	bool root = geteuid() == 0;
+	char why[128];
 	int key;
 
 	memset(o, 0, sizeof(*o));
@@ -142,10 +177,17 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 			if (strcmp(optarg, "veth") != 0 && strcmp(optarg, "none") != 0)
 				die("--net %s: MODE is veth or none", optarg);
 			o->veth = strcmp(optarg, "veth") == 0;
+			net_mode = optarg;
 			break;
 		case 'I':
 			ipam_check_request(optarg);
 			o->ip = optarg;
+			break;
+		case 'U':
+			if (!userns_parse_range(optarg, &o->uids, why, sizeof(why)))
+				die("--userns-remap %s: %s", optarg, why);
+			o->gids = o->uids;
+			remap = optarg;
 			break;
 		case 'L':
 			if (o->nlayers == MAX_LAYERS)
@@ -161,9 +203,11 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 		    log_progname());
 
 	/* Everything but --help needs root until step 06 (user namespaces). */
-	if (geteuid() != 0)
+	if (!root && !(features & OPT_USERNS))
 		die("must run as root: chroot() and namespaces need privileges — try: sudo %s ...",
 		    argv[0]);
+	if (features & OPT_USERNS)
+		choose_id_ranges(o, root, remap, net_mode);
 
 	resolve_directory("ROOTFS", argv[optind], o->rootfs);
 	o->cmd = optind + 1 < argc ? &argv[optind + 1] : default_cmd;

@@ -14,10 +14,13 @@
 
 #include <stdbool.h>
 
+#include "userns.h"
+
 enum {
 	OPT_HOSTNAME = 1 << 0, /* --hostname NAME  (03-uts) */
 	OPT_LAYER    = 1 << 1, /* --layer DIR      (04-mount-overlay) */
 	OPT_NET      = 1 << 2, /* --net MODE, --ip ADDR/PREFIX (05-netns) */
+	OPT_USERNS   = 1 << 3, /* --userns-remap START:COUNT, and runs without root (06-userns) */
 };
 
 #define MAX_LAYERS 8
@@ -31,6 +34,7 @@ struct options {
 	int nlayers;
 	bool veth;                       /* --net veth (default) or --net none */
 	const char *ip;                  /* --ip ADDR/PREFIX, or NULL: allocate */
+	struct id_range uids, gids;      /* with OPT_USERNS: host IDs of the container's 0.. */
 	char **cmd;                      /* NULL-terminated; /bin/sh by default */
 };
 

@@ -17,11 +17,35 @@
 /* The fd that holds the root's lock while rundir_lock_host() has it, else -1. */
 static int host_lock_fd = -1;
 
+/*
+ * $STEPBOX_RUNDIR if set; for root /run/stepbox; for anyone else (step 06
+ * without sudo) $XDG_RUNTIME_DIR/stepbox, or /tmp/stepbox-<uid>.
+ */
 static const char *rundir_root(void)
 {
-	const char *root = getenv("STEPBOX_RUNDIR");
+	static char root[PATH_MAX];
+	const char *env = getenv("STEPBOX_RUNDIR"), *xdg = getenv("XDG_RUNTIME_DIR");
 
-	return root && root[0] ? root : "/run/stepbox";
+	if (env && env[0])
+		return env;
+	if (geteuid() == 0)
+		return "/run/stepbox";
+	if (xdg && xdg[0])
+		snprintf(root, sizeof(root), "%s/stepbox", xdg);
+	else
+		snprintf(root, sizeof(root), "/tmp/stepbox-%d", geteuid());
+	return root;
+}
+
+/* In a shared place like /tmp, someone else could have made our root first. */
+static void check_root_is_ours(const char *root)
+{
+	struct stat st;
+
+	if (lstat(root, &st) == -1)
+		die_errno(NULL, "lstat(\"%s\")", root);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+		die("%s is not a directory of yours: remove it, or set STEPBOX_RUNDIR", root);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -89,9 +113,14 @@ void rundir_create(struct rundir *run)
 	 * yet. If the root was removed while we waited for its lock, start over.
 	 */
 	for (;;) {
-		if (mkdir(root, 0700) == -1 && errno != EEXIST)
+		/*
+		 * 0711: nobody may list the runs, but a container's root mapped
+		 * to another UID (step 06) may walk through to its own layer.
+		 */
+		if (mkdir(root, 0711) == -1 && errno != EEXIST)
 			die_errno("set STEPBOX_RUNDIR to a writable directory on a local disk",
 				  "mkdir(\"%s\")", root);
+		check_root_is_ours(root);
 		root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (root_fd == -1)
 			die_errno(NULL, "open(\"%s\")", root);
@@ -99,7 +128,7 @@ void rundir_create(struct rundir *run)
 			die_errno(NULL, "flock(\"%s\")", root);
 		sweep_stale_runs(root_fd, root);
 		snprintf(run->path, sizeof(run->path), "%s/%d", root, getpid());
-		if (mkdir(run->path, 0700) == 0)
+		if (mkdir(run->path, 0711) == 0)
 			break;
 		if (errno != ENOENT)
 			die_errno(NULL, "mkdir(\"%s\")", run->path);
@@ -167,4 +196,11 @@ void rundir_unlock_host(int fd)
 {
 	close(fd);
 	host_lock_fd = -1;
+}
+
+void rundir_give_to(struct rundir *run, uid_t uid, gid_t gid)
+{
+	if (chown(run->upper, uid, gid) == -1 || chown(run->work, uid, gid) == -1)
+		die_errno(NULL, "chown(\"%s/{upper,work}\", %d, %d)", run->path, uid, gid);
+	trace("chown(\"%s/{upper,work}\", %d, %d)", run->path, uid, gid);
 }

@@ -1,6 +1,8 @@
 /*
  * rundir — the per-run directory on the host that holds a container's
- * writable layer: <STEPBOX_RUNDIR or /run/stepbox>/<runtime pid>/{upper,work,merged}.
+ * writable layer: <root>/<runtime pid>/{upper,work,merged}, where <root> is
+ * $STEPBOX_RUNDIR, else /run/stepbox for root, else $XDG_RUNTIME_DIR/stepbox
+ * or /tmp/stepbox-<uid>.
  *
  * While the container runs, everything it writes is in upper/ — look at it
  * from the host. At exit the runtime removes the directory. If the runtime is
@@ -13,6 +15,7 @@
 #define STEPBOX_RUNDIR_H
 
 #include <limits.h>
+#include <sys/types.h>
 
 struct rundir {
 	char path[PATH_MAX];
@@ -24,6 +27,9 @@ struct rundir {
 
 void rundir_create(struct rundir *run);
 void rundir_remove(struct rundir *run);
+
+/* The writable layer belongs to the container's root (step 06: a host UID like 100000). */
+void rundir_give_to(struct rundir *run, uid_t uid, gid_t gid);
 
 /*
  * The lock of the run directory's root serialises what runs on this host must

@@ -13,6 +13,10 @@
  *   probe exit N            exit with status N
  *   probe kill SIGNAL       kill itself with SIGNAL (a number)
  *   probe write PATH TEXT   write TEXT to PATH (creating it)
+ *   probe insmod            ask the kernel to load an empty module: prints why
+ *                           it refused — EPERM without CAP_SYS_MODULE in the
+ *                           host's user namespace, another error (nothing to
+ *                           load) with it. Harmless either way.
  *
  * Exit status 2 and a usage line for anything else.
  */
@@ -27,6 +31,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -181,7 +186,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: probe pid|ppid|uid|hostname|mounts|fds|caps|cgroup|"
 			"escape MARKER|alloc MB|forkbomb|spin SECONDS|sleep SECONDS|"
-			"exit N|kill SIGNAL|write PATH TEXT\n");
+			"exit N|kill SIGNAL|write PATH TEXT|insmod\n");
 	return 2;
 }
 
@@ -238,6 +243,12 @@ int main(int argc, char **argv)
 		signal(atoi(arg), SIG_DFL);
 		kill(getpid(), atoi(arg));
 		return 1;
+	}
+	if (strcmp(cmd, "insmod") == 0) {
+		/* An empty image: the kernel checks the capability, then finds nothing. */
+		long r = syscall(SYS_init_module, NULL, 0UL, "");
+		printf("init_module: %s\n", r == 0 ? "loaded?!" : strerror(errno));
+		return 0;
 	}
 	if (strcmp(cmd, "write") == 0 && arg && argc > 3) {
 		FILE *f = fopen(arg, "w");

@@ -44,6 +44,9 @@ static int container_main(void *arg)
 	/* Only this UTS namespace gets the new name. */
 	uts_set_hostname(o->hostname);
 
+	/* A new network namespace starts with its loopback down. */
+	net_link_set_up("lo");
+
 	/* Our mounts stay in our mount namespace, shared "/" or not. */
 	fs_make_mounts_private();
 

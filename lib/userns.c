@@ -1,0 +1,138 @@
+#define _GNU_SOURCE
+#include "userns.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+bool userns_parse_range(const char *text, struct id_range *range, char *why, size_t size)
+{
+	char *end;
+
+	errno = 0;
+	range->start = strtoul(text, &end, 10);
+	if (errno || end == text || *end != ':' || text[0] == '-') {
+		snprintf(why, size, "expected START:COUNT, like 100000:65536");
+		return false;
+	}
+	text = end + 1;
+	range->count = strtoul(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-') {
+		snprintf(why, size, "expected START:COUNT, like 100000:65536");
+		return false;
+	}
+	if (range->start == 0) {
+		snprintf(why, size, "START 0 would make the container's root the host's root");
+		return false;
+	}
+	if (range->count == 0) {
+		snprintf(why, size, "COUNT must be at least 1");
+		return false;
+	}
+	/* IDs are 32-bit and (uid_t)-1 means "no ID". */
+	if (range->start > 4294967294UL || range->count > 4294967295UL - range->start) {
+		snprintf(why, size, "the range goes past the largest ID, 4294967294");
+		return false;
+	}
+	return true;
+}
+
+void userns_default_range(const char *file, struct id_range *range)
+{
+	FILE *f = fopen(file, "re");
+	char line[256], why[128];
+
+	range->start = USERNS_DEFAULT_START;
+	range->count = USERNS_DEFAULT_COUNT;
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "stepbox:", 8) != 0)
+			continue;
+		if (!userns_parse_range(line + 8, range, why, sizeof(why)))
+			die("%s: bad \"stepbox\" entry \"%s\": %s", file, line, why);
+		break;
+	}
+	fclose(f);
+}
+
+static void write_proc_file(pid_t pid, const char *name, const char *text)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd == -1)
+		die_errno(NULL, "open(\"%s\")", path);
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		die_errno(errno == EPERM ? "without root, the only map allowed is your own "
+					   "UID and GID to one ID inside" : NULL,
+			  "write(\"%s\", \"%.*s\")", path, (int)strcspn(text, "\n"), text);
+	close(fd);
+	trace("write(\"%s\", \"%.*s\")", path, (int)strcspn(text, "\n"), text);
+}
+
+void userns_write_maps(pid_t pid, const struct id_range *uids, const struct id_range *gids)
+{
+	char map[64];
+
+	snprintf(map, sizeof(map), "0 %lu %lu\n", uids->start, uids->count);
+	write_proc_file(pid, "uid_map", map);
+	write_proc_file(pid, "setgroups", "deny");
+	snprintf(map, sizeof(map), "0 %lu %lu\n", gids->start, gids->count);
+	write_proc_file(pid, "gid_map", map);
+}
+
+void userns_become_root(void)
+{
+	if (setresgid(0, 0, 0) == -1)
+		die_errno(NULL, "setresgid(0, 0, 0) in the user namespace");
+	if (setresuid(0, 0, 0) == -1)
+		die_errno(NULL, "setresuid(0, 0, 0) in the user namespace");
+	trace("setresgid(0, 0, 0), setresuid(0, 0, 0)");
+}
+
+int userns_open_with_maps(const struct id_range *uids, const struct id_range *gids)
+{
+	int ready[2], fd;
+	char path[64], byte;
+	pid_t helper;
+
+	if (pipe2(ready, O_CLOEXEC) == -1)
+		die_errno(NULL, "pipe2()");
+	helper = fork();
+	if (helper == -1)
+		die_errno(NULL, "fork()");
+	if (helper == 0) {
+		/* The helper only has to exist in a new user namespace. */
+		close(ready[0]);
+		if (unshare(CLONE_NEWUSER) == -1)
+			_exit(1);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	if (read(ready[0], &byte, 1) != 1)
+		die("a helper process could not create a user namespace");
+	close(ready[0]);
+
+	userns_write_maps(helper, uids, gids);
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", helper);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		die_errno(NULL, "open(\"%s\")", path);
+	kill(helper, SIGKILL);
+	waitpid(helper, NULL, 0);
+	return fd;
+}
