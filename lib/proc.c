@@ -62,6 +62,18 @@ static int child_trampoline(void *arg)
 	return start->fn(start->arg);
 }
 
+void proc_die_with_parent(void)
+{
+	struct pollfd pfd = { .fd = sync_pipe[0], .events = POLLIN };
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		die_errno(NULL, "prctl(PR_SET_PDEATHSIG)");
+	trace("prctl(PR_SET_PDEATHSIG, SIGKILL)");
+	/* Did the parent die before the request took effect? Its pipe says so. */
+	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP))
+		_exit(EXIT_RUNTIME_ERROR);
+}
+
 pid_t proc_clone(int ns_flags, int (*fn)(void *), void *arg)
 {
 	struct child_start start = { fn, arg };
@@ -112,13 +124,17 @@ void proc_wait_for_parent(void)
 	do
 		n = read(sync_pipe[0], &go, 1);
 	while (n == -1 && errno == EINTR);
+	/*
+	 * End of file: the runtime died before releasing us (it has said why).
+	 * Leave quietly, without running the exit handlers we inherited.
+	 */
 	if (n != 1)
-		die("the runtime went away before it released the container");
+		_exit(EXIT_RUNTIME_ERROR);
 
 	/* Did the parent die before our PR_SET_PDEATHSIG took effect? */
 	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP))
-		die("the runtime went away while the container was starting");
-	close(sync_pipe[0]);
+		_exit(EXIT_RUNTIME_ERROR);
+	/* The read end stays open (until execve: O_CLOEXEC) for proc_die_with_parent(). */
 }
 
 /* ---- waiting, and passing signals on ---------------------------------- */

@@ -27,6 +27,13 @@ void proc_release_child(void);
 void proc_wait_for_parent(void);
 
 /*
+ * Child: (again) ask the kernel to SIGKILL us when the runtime dies. The
+ * child starts with this set, but any change of its user or group IDs
+ * (setresuid in step 06) clears it.
+ */
+void proc_die_with_parent(void);
+
+/*
  * Parent: wait for the child to end, while SIGINT, SIGTERM, SIGHUP, SIGQUIT,
  * SIGUSR1 and SIGUSR2 are forwarded to it. Returns the docker-style exit status:
  * the child's own status, or 128+N if signal N killed it.

@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,18 +47,51 @@ static void check_root_is_ours(const char *root)
 		die("%s is not a directory of yours: remove it, or set STEPBOX_RUNDIR", root);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+/*
+ * rm -rf of `name` in the directory `parent`, never across a mount point
+ * (another st_dev) nor through a symlink. overlayfs leaves its work/work
+ * directory with mode 000: root does not care, anyone else (step 06 without
+ * sudo) must give it back the rights to empty it.
+ */
+static void remove_tree_at(int parent, const char *name, dev_t dev)
 {
-	(void)st; (void)type; (void)ftw;
-	if (remove(path) == -1 && errno != ENOENT)
-		warn_errno("remove(\"%s\")", path);
-	return 0;
+	struct stat st;
+	struct dirent *entry;
+	DIR *dir;
+	int fd;
+
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(parent, name, 0) == -1 && errno != ENOENT)
+			warn_errno("unlink(\"%s\")", name);
+		return;
+	}
+	if (st.st_dev != dev)
+		return;
+	if ((st.st_mode & 0700) != 0700)
+		fchmodat(parent, name, 0700, 0);
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 || (dir = fdopendir(fd)) == NULL) {
+		warn_errno("open(\"%s\")", name);
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	while ((entry = readdir(dir)) != NULL)
+		if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0)
+			remove_tree_at(dirfd(dir), entry->d_name, dev);
+	closedir(dir);
+	if (unlinkat(parent, name, AT_REMOVEDIR) == -1 && errno != ENOENT)
+		warn_errno("rmdir(\"%s\")", name);
 }
 
-/* rm -rf, but never across a mount point (FTW_MOUNT) nor through a symlink. */
 static void remove_tree(const char *path)
 {
-	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	struct stat st;
+
+	if (lstat(path, &st) == 0)
+		remove_tree_at(AT_FDCWD, path, st.st_dev);
 }
 
 /* Remove the directories of runs that died without cleaning up. */

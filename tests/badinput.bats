@@ -5,7 +5,8 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-STEPS="01-chroot 02-pid-ns 03-uts 04-mount-overlay 05-netns"
+STEPS="01-chroot 02-pid-ns 03-uts 04-mount-overlay 05-netns 06-userns"
+ROOT_ONLY_STEPS="01-chroot 02-pid-ns 03-uts 04-mount-overlay 05-netns"
 
 setup() {
 	cd "$TOP" || exit 1
@@ -105,7 +106,7 @@ refused() {
 }
 
 @test "badinput: not root: one line, exit 125, nothing created" {
-	for step in $STEPS; do
+	for step in $ROOT_ONLY_STEPS; do
 		refused setpriv --reuid=65534 --regid=65534 --clear-groups "build/$step" "$ROOTFS" /bin/true
 		[[ "$output" == "$step: must run as root"* ]]
 	done
@@ -160,4 +161,20 @@ refused() {
 	[[ "$output" == *'STEPBOX_SUBNET=nonsense: expected ADDRESS/PREFIX'* ]]
 	STEPBOX_SUBNET=10.9.9.9/31 refused build/05-netns "$ROOTFS" /bin/true
 	[[ "$output" == *'the pool must be a /30 or larger' ]]
+}
+
+@test "badinput: --userns-remap that is not START:COUNT, or a range that cannot be" {
+	refused build/06-userns --userns-remap abc "$ROOTFS" /bin/true
+	[[ "$output" == *'--userns-remap abc: expected START:COUNT, like 100000:65536' ]]
+	refused build/06-userns --userns-remap 100000 "$ROOTFS" /bin/true
+	refused build/06-userns --userns-remap 100000:x "$ROOTFS" /bin/true
+	refused build/06-userns --userns-remap -5:10 "$ROOTFS" /bin/true
+	refused build/06-userns --userns-remap 0:65536 "$ROOTFS" /bin/true
+	[[ "$output" == *"would make the container's root the host's root" ]]
+	refused build/06-userns --userns-remap 100000:0 "$ROOTFS" /bin/true
+	[[ "$output" == *'COUNT must be at least 1' ]]
+	refused build/06-userns --userns-remap 4294967290:100 "$ROOTFS" /bin/true
+	[[ "$output" == *'goes past the largest ID'* ]]
+	refused build/05-netns --userns-remap 100000:65536 "$ROOTFS" /bin/true
+	[[ "$output" == *'option --userns-remap comes with step 06-userns'* ]]
 }

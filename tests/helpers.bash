@@ -18,6 +18,7 @@ host_mounts() {
 leftovers() {
 	grep -E 'overlay|/build/' /proc/self/mountinfo | grep -v ' / / ' || true
 	[ ! -e "$RUNDIR" ] || echo "run dir: $(ls -A "$RUNDIR")"
+	ls -d /tmp/stepbox-[0-9]* 2>/dev/null || true
 	ip -o link show type veth | grep ' sb-' || true
 	local pid
 	for pid in $(pgrep -f 'build/0[0-9]-'); do

@@ -55,6 +55,9 @@ static int container_main(void *arg)
 	/* The maps are written: become the namespace's root, a host UID like 100000. */
 	userns_become_root();
 
+	/* Changing IDs cleared "kill me when the runtime dies": ask again. */
+	proc_die_with_parent();
+
 	/* Only this UTS namespace gets the new name. */
 	uts_set_hostname(o->hostname);
 
