@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "proc.h"
 #include "log.h"
+#include "userns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -93,7 +94,8 @@ pid_t proc_clone(int ns_flags, int (*fn)(void *), void *arg)
 	flag_names(ns_flags, names, sizeof(names));
 	pid = clone(child_trampoline, stack + CHILD_STACK_SIZE, ns_flags | SIGCHLD, &start);
 	if (pid == -1)
-		die_errno(errno == EPERM ? "creating namespaces needs root (or see step 06)"
+		die_errno(errno == EPERM && (ns_flags & CLONE_NEWUSER) ? userns_refusal_hint()
+			  : errno == EPERM ? "creating namespaces needs root (or see step 06)"
 			  : errno == ENOSPC ? "too many namespaces: see /proc/sys/user/max_*_namespaces"
 			  : NULL, "clone(%s)", names);
 	trace("clone(%s) = %d (host pid)", names, pid);

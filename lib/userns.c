@@ -74,8 +74,7 @@ static void write_proc_file(pid_t pid, const char *name, const char *text)
 	if (fd == -1)
 		die_errno(NULL, "open(\"%s\")", path);
 	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		die_errno(errno == EPERM ? "without root, the only map allowed is your own "
-					   "UID and GID to one ID inside" : NULL,
+		die_errno(errno == EPERM && geteuid() != 0 ? userns_refusal_hint() : NULL,
 			  "write(\"%s\", \"%.*s\")", path, (int)strcspn(text, "\n"), text);
 	close(fd);
 	trace("write(\"%s\", \"%.*s\")", path, (int)strcspn(text, "\n"), text);
@@ -92,12 +91,40 @@ void userns_write_maps(pid_t pid, const struct id_range *uids, const struct id_r
 	write_proc_file(pid, "gid_map", map);
 }
 
+static int read_sysctl(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int value = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &value) != 1)
+			value = -1;
+		fclose(f);
+	}
+	return value;
+}
+
+const char *userns_refusal_hint(void)
+{
+	if (read_sysctl("/proc/sys/user/max_user_namespaces") == 0)
+		return "user namespaces are off: sudo sysctl -w user.max_user_namespaces=15000";
+	if (geteuid() != 0 && read_sysctl("/proc/sys/kernel/unprivileged_userns_clone") == 0)
+		return "unprivileged user namespaces are off: "
+		       "sudo sysctl -w kernel.unprivileged_userns_clone=1";
+	if (geteuid() != 0 &&
+	    read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
+		return "Ubuntu's AppArmor denies capabilities in user namespaces made without "
+		       "root (kernel.apparmor_restrict_unprivileged_userns=1): run with sudo, or "
+		       "sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0";
+	return "see make doctor";
+}
+
 void userns_become_root(void)
 {
 	if (setresgid(0, 0, 0) == -1)
-		die_errno(NULL, "setresgid(0, 0, 0) in the user namespace");
+		die_errno(userns_refusal_hint(), "setresgid(0, 0, 0) in the user namespace");
 	if (setresuid(0, 0, 0) == -1)
-		die_errno(NULL, "setresuid(0, 0, 0) in the user namespace");
+		die_errno(userns_refusal_hint(), "setresuid(0, 0, 0) in the user namespace");
 	trace("setresgid(0, 0, 0), setresuid(0, 0, 0)");
 }
 

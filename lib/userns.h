@@ -38,6 +38,13 @@ void userns_default_range(const char *file, struct id_range *range);
 void userns_write_maps(pid_t pid, const struct id_range *uids, const struct id_range *gids);
 
 /*
+ * Why the kernel may refuse a user namespace to an unprivileged user here,
+ * with what to do about it: Ubuntu's AppArmor restriction, a sysctl, or
+ * (when nothing explains it) a generic hint.
+ */
+const char *userns_refusal_hint(void);
+
+/*
  * Child, after the maps are written: take UID and GID 0 of the namespace.
  * Writing the maps does not change the child's credentials: it still has
  * the IDs it was cloned with (the host's root, unmapped inside when the
