@@ -153,6 +153,7 @@ int userns_open_with_maps(const struct id_range *uids, const struct id_range *gi
 	if (read(ready[0], &byte, 1) != 1)
 		die("a helper process could not create a user namespace");
 	close(ready[0]);
+	trace("fork() = %d: a helper in a user namespace of its own, to carry the maps", helper);
 
 	userns_write_maps(helper, uids, gids);
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", helper);
