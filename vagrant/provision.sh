@@ -16,6 +16,14 @@ for mod in overlay veth; do
 		echo "$mod" >>/etc/modules-load.d/stepbox.conf
 done
 
+# Ubuntu 23.10+ lets AppArmor take every capability from user namespaces made
+# without root; step 06 (and rootless podman, and browsers' sandboxes) need
+# them. The course VM allows them; make doctor shows the setting.
+if [ -e /proc/sys/kernel/apparmor_restrict_unprivileged_userns ]; then
+	echo 'kernel.apparmor_restrict_unprivileged_userns = 0' >/etc/sysctl.d/60-stepbox-userns.conf
+	sysctl -q -p /etc/sysctl.d/60-stepbox-userns.conf
+fi
+
 # Build on the VM's disk: the shared folder (vboxsf) cannot hold overlay layers.
 dest=/home/vagrant/stepbox
 rsync -a --delete --exclude build/ /vagrant/ "$dest/"

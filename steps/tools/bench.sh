@@ -5,7 +5,7 @@
 #   unshare     util-linux's unshare with PID, UTS, IPC and mount namespaces
 #   unshare+net the same plus a network namespace: what an empty netns costs
 #   crun/runc   a real OCI runtime on the same image, when one is installed
-# then every step. Prints the median (and p10/p90) of RUNS runs, and the ratio
+# then every step (and step 06 without sudo). Prints the median (and p10/p90) of RUNS runs, and the ratio
 # to fork+exec.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -54,6 +54,16 @@ for step in "$build"/0[1-9]-*; do
 	[ -x "$step" ] || continue
 	measure "$(basename "$step")" "$step" "$rootfs" /bin/true
 done
+
+# Step 06 without sudo: as the user who ran sudo, else as nobody.
+user=${SUDO_UID:-65534}
+[ "$user" != 0 ] || user=65534
+as_user=(setpriv --reuid="$user" --regid="${SUDO_GID:-$user}" --clear-groups env -i PATH=/usr/bin:/bin)
+if "${as_user[@]}" "$build/06-userns" "$rootfs" /bin/true >/dev/null 2>&1; then
+	measure "06-userns-nosudo" "${as_user[@]}" "$build/06-userns" "$rootfs" /bin/true
+else
+	skipped+=("06-userns without sudo: not measured here (UID $user cannot run it: see make doctor)")
+fi
 echo >&2
 
 awk 'NR == 1 { base = $2 }

@@ -2,6 +2,7 @@
 # make demo: the lecture, live. Walks through the steps and prints what each
 # one shows, with the command before its output, large enough for the back
 # row. Never waits for input unless PAUSE=1 (then Enter moves on).
+# shellcheck disable=SC2016  # '$...' in single quotes is for the container's shell
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -86,9 +87,44 @@ show ls /run/stepbox
 say "pivot_root + a detached old root: nowhere to climb to"
 show build/04-mount-overlay "$rootfs" probe escape "$PWD/Makefile"
 
+section "05-netns — a network stack of its own, wired by a veth pair"
+show build/05-netns "$rootfs" /bin/sh -c 'ls /sys/class/net; ip -4 addr show eth0; ip route'
+say "a web server inside, reached from the host over the veth:"
+out=$(mktemp)
+build/05-netns --layer "$layer" "$rootfs" /bin/sh -c \
+	'ip -4 -o addr show eth0 | awk "{ print \$4 }"; exec httpd -f -p 80 -h /www' >"$out" 2>&1 &
+runtime=$!
+sleep 1
+show ip -br link show type veth
+ip=$(head -n1 "$out" | cut -d/ -f1)
+rm -f "$out"
+say "GET http://$ip/ from the host (bash's /dev/tcp, no client needed):"
+timeout 5 bash -c 'exec 3<>"/dev/tcp/$1/80"; printf "GET / HTTP/1.0\r\n\r\n" >&3; cat <&3' _ "$ip" |
+	sed -n '/<h1>/p' || true
+kill -TERM "$runtime" 2>/dev/null || true
+wait "$runtime" 2>/dev/null || true
+
+section "06-userns — root inside, not root outside"
+show build/06-userns --net none "$rootfs" /bin/sh -c 'id; cat /proc/self/uid_map'
+build/06-userns --net none "$rootfs" /bin/sleep 2 >/dev/null 2>&1 &
+runtime=$!
+sleep 0.5
+child=$(pgrep -P "$runtime" | head -n1)
+say "the host's view of the container's root:"
+show grep -E '^(Uid|Gid)' "/proc/$child/status"
+wait "$runtime" || true
+say "root inside may not create devices, as the host's root may:"
+show build/06-userns --net none "$rootfs" mknod /tmp/null c 1 3
+if [ -n "${SUDO_UID:-}" ] && [ "$SUDO_UID" != 0 ]; then
+	say "and without sudo at all, as $(id -un "$SUDO_UID"):"
+	show setpriv --reuid="$SUDO_UID" --regid="${SUDO_GID:-$SUDO_UID}" --init-groups \
+		build/06-userns "$rootfs" /bin/sh -c 'id; cat /proc/self/uid_map'
+fi
+
 section "boot vs process — how long does a container take?"
 say "median of 50 runs of /bin/true, start to exit:"
-for what in "fork+exec:/bin/true" "04-mount-overlay:build/04-mount-overlay $rootfs /bin/true"; do
+for what in "fork+exec:/bin/true" "04-mount-overlay:build/04-mount-overlay $rootfs /bin/true" \
+	"06-userns:build/06-userns --net none $rootfs /bin/true"; do
 	label=${what%%:*}
 	read -r -a cmd <<<"${what#*:}"
 	build/bench -n 50 "$label" "${cmd[@]}" |
