@@ -38,6 +38,13 @@ static const struct step_option {
 	  "(default: /etc/subuid's stepbox entry, else 100000:65536); "
 	  "without root your own UID and GID map to 0, and the network is --net none",
 	  "06-userns" },
+	{ OPT_LIMITS, "memory", required_argument, 'm', "SIZE",
+	  "(also -m) memory limit, like 64m or 1g (k, m, g: KiB, MiB, GiB); "
+	  "no swap past it: over it, the OOM killer ends the container", "07-cgroups" },
+	{ OPT_LIMITS, "cpus", required_argument, 'C', "N",
+	  "CPU time limit in CPUs, like 0.5 (half of one CPU's time)", "07-cgroups" },
+	{ OPT_LIMITS, "pids-limit", required_argument, 'P', "N",
+	  "at most N processes (and threads) in the container", "07-cgroups" },
 };
 #define NOPTIONS (sizeof(all_options) / sizeof(all_options[0]))
 
@@ -128,6 +135,60 @@ static void choose_id_ranges(struct options *o, bool root, const char *remap,
 	o->gids = (struct id_range){ getgid(), 1 };
 }
 
+/* "64m", "1g", "512k", "1048576": bytes. Dies on anything else. */
+static long long parse_size(const char *text)
+{
+	long long unit = 1;
+	char *end;
+	double n;
+
+	errno = 0;
+	n = strtod(text, &end);
+	if (end != text && end[0] && !end[1]) {
+		switch (end[0] | 0x20) { /* one letter, either case */
+		case 'k': unit = 1LL << 10; end++; break;
+		case 'm': unit = 1LL << 20; end++; break;
+		case 'g': unit = 1LL << 30; end++; break;
+		}
+	}
+	if (errno || end == text || *end || !(n >= 0) || text[0] == '-')
+		die("--memory %s: not a size (a number with k, m or g, like 64m)", text);
+	if (n * unit < 4 * (1 << 20))
+		die("--memory %s: below 4m no program can even start; use 4m or more", text);
+	if (n * unit > 1e18)
+		die("--memory %s: too large", text);
+	return (long long)(n * unit);
+}
+
+static double parse_cpus(const char *text)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	char *end;
+	double n;
+
+	errno = 0;
+	n = strtod(text, &end);
+	if (errno || end == text || *end || !(n > 0))
+		die("--cpus %s: not a positive number of CPUs, like 0.5", text);
+	if (n < 0.01)
+		die("--cpus %s: the smallest limit is 0.01 (1 ms in each 100 ms)", text);
+	if (online > 0 && n > online)
+		die("--cpus %s: this machine has %ld CPUs", text, online);
+	return n;
+}
+
+static long parse_pids(const char *text)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(text, &end, 10);
+	if (errno || end == text || *end || n < 1)
+		die("--pids-limit %s: not a whole number of at least 1", text);
+	return n;
+}
+
 void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 		const char *summary)
 {
@@ -148,7 +209,7 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 
 	/* "+": stop at ROOTFS, so options of CMD are left for CMD. */
 	opterr = 0;
-	while ((key = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((key = getopt_long(argc, argv, "+hm:", longopts, NULL)) != -1) {
 		const struct step_option *opt = find_option(key);
 
 		if (key == '?' || key == ':' || opt == NULL) {
@@ -189,6 +250,15 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 			o->gids = o->uids;
 			remap = optarg;
 			break;
+		case 'm':
+			o->limits.memory = parse_size(optarg);
+			break;
+		case 'C':
+			o->limits.cpus = parse_cpus(optarg);
+			break;
+		case 'P':
+			o->limits.pids = parse_pids(optarg);
+			break;
 		case 'L':
 			if (o->nlayers == MAX_LAYERS)
 				die("--layer: at most %d layers", MAX_LAYERS);
@@ -208,6 +278,9 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 		    argv[0]);
 	if (features & OPT_USERNS)
 		choose_id_ranges(o, root, remap, net_mode);
+	if (!root && (o->limits.memory || o->limits.cpus || o->limits.pids))
+		die("--memory, --cpus and --pids-limit need root: without sudo the runtime may "
+		    "not create cgroups — run with sudo");
 
 	resolve_directory("ROOTFS", argv[optind], o->rootfs);
 	o->cmd = optind + 1 < argc ? &argv[optind + 1] : default_cmd;

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 
+#include "cgroup.h"
 #include "userns.h"
 
 enum {
@@ -21,6 +22,7 @@ enum {
 	OPT_LAYER    = 1 << 1, /* --layer DIR      (04-mount-overlay) */
 	OPT_NET      = 1 << 2, /* --net MODE, --ip ADDR/PREFIX (05-netns) */
 	OPT_USERNS   = 1 << 3, /* --userns-remap START:COUNT, and runs without root (06-userns) */
+	OPT_LIMITS   = 1 << 4, /* -m/--memory, --cpus, --pids-limit (07-cgroups) */
 };
 
 #define MAX_LAYERS 8
@@ -35,6 +37,7 @@ struct options {
 	bool veth;                       /* --net veth (default) or --net none */
 	const char *ip;                  /* --ip ADDR/PREFIX, or NULL: allocate */
 	struct id_range uids, gids;      /* with OPT_USERNS: host IDs of the container's 0.. */
+	struct cg_limits limits;         /* with OPT_LIMITS; 0: no limit */
 	char **cmd;                      /* NULL-terminated; /bin/sh by default */
 };
 

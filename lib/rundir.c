@@ -159,7 +159,8 @@ void rundir_create(struct rundir *run)
 		if (flock(root_fd, LOCK_EX) == -1)
 			die_errno(NULL, "flock(\"%s\")", root);
 		sweep_stale_runs(root_fd, root);
-		snprintf(run->path, sizeof(run->path), "%s/%d", root, getpid());
+		snprintf(run->name, sizeof(run->name), "%d", getpid());
+		snprintf(run->path, sizeof(run->path), "%s/%s", root, run->name);
 		if (mkdir(run->path, 0711) == 0)
 			break;
 		if (errno != ENOENT)

@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 struct rundir {
+	char name[32];          /* the runtime's PID: names its cgroup and veth too */
 	char path[PATH_MAX];
 	char upper[PATH_MAX];   /* the container's writes land here */
 	char work[PATH_MAX];    /* overlayfs' scratch space, same filesystem */
