@@ -5,7 +5,7 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-STEPS="01-chroot 02-pid-ns 03-uts 04-mount-overlay 05-netns 06-userns"
+STEPS="01-chroot 02-pid-ns 03-uts 04-mount-overlay 05-netns 06-userns 07-cgroups"
 ROOT_ONLY_STEPS="01-chroot 02-pid-ns 03-uts 04-mount-overlay 05-netns"
 
 setup() {
@@ -27,6 +27,7 @@ refused() {
 	[ "$(hostname)" = "$HOST_NAME" ]
 	[ ! -e "$RUNDIR" ]
 	[ -z "$(ip -o link show type veth | grep ' sb-' || true)" ]
+	[ -z "$(stepbox_cgroups)" ]
 }
 
 @test "badinput: an unknown option is refused by every step" {
@@ -177,4 +178,25 @@ refused() {
 	[[ "$output" == *'goes past the largest ID'* ]]
 	refused build/05-netns --userns-remap 100000:65536 "$ROOTFS" /bin/true
 	[[ "$output" == *'option --userns-remap comes with step 06-userns'* ]]
+}
+
+@test "badinput: limits that are not sizes or numbers, or out of range" {
+	refused build/07-cgroups -m 12xyz "$ROOTFS" /bin/true
+	[[ "$output" == *'--memory 12xyz: not a size (a number with k, m or g, like 64m)' ]]
+	refused build/07-cgroups -m 0 "$ROOTFS" /bin/true
+	[[ "$output" == *'below 4m no program can even start'* ]]
+	refused build/07-cgroups --memory -5m "$ROOTFS" /bin/true
+	refused build/07-cgroups -m 1t "$ROOTFS" /bin/true
+	refused build/07-cgroups --cpus -1 "$ROOTFS" /bin/true
+	[[ "$output" == *'--cpus -1: not a positive number of CPUs, like 0.5' ]]
+	refused build/07-cgroups --cpus abc "$ROOTFS" /bin/true
+	refused build/07-cgroups --cpus 0.001 "$ROOTFS" /bin/true
+	[[ "$output" == *'the smallest limit is 0.01'* ]]
+	refused build/07-cgroups --cpus 999 "$ROOTFS" /bin/true
+	[[ "$output" == *"this machine has $(nproc) CPUs" ]]
+	refused build/07-cgroups --pids-limit 0 "$ROOTFS" /bin/true
+	[[ "$output" == *'--pids-limit 0: not a whole number of at least 1' ]]
+	refused build/07-cgroups --pids-limit 2.5 "$ROOTFS" /bin/true
+	refused build/06-userns -m 64m "$ROOTFS" /bin/true
+	[[ "$output" == *'option --memory comes with step 07-cgroups'* ]]
 }

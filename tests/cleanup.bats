@@ -6,7 +6,7 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-NS_STEPS="02-pid-ns 03-uts 04-mount-overlay 05-netns 06-userns"
+NS_STEPS="02-pid-ns 03-uts 04-mount-overlay 05-netns 06-userns 07-cgroups"
 
 setup() {
 	cd "$TOP" || exit 1

@@ -19,6 +19,7 @@ leftovers() {
 	grep -E 'overlay|/build/' /proc/self/mountinfo | grep -v ' / / ' || true
 	[ ! -e "$RUNDIR" ] || echo "run dir: $(ls -A "$RUNDIR")"
 	ls -d /tmp/stepbox-[0-9]* 2>/dev/null || true
+	stepbox_cgroups
 	ip -o link show type veth | grep ' sb-' || true
 	local pid
 	for pid in $(pgrep -f 'build/0[0-9]-'); do
@@ -117,4 +118,9 @@ http_get() {
 		exec 3<>"/dev/tcp/$1/$2" || exit 1
 		printf "GET / HTTP/1.0\r\nHost: %s\r\n\r\n" "$1" >&3
 		cat <&3' _ "$1" "$2"
+}
+
+# Every stepbox cgroup on the host, in any tree (v2 or v1).
+stepbox_cgroups() {
+	find /sys/fs/cgroup -maxdepth 3 -type d -name 'stepbox*' 2>/dev/null || true
 }
