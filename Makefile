@@ -20,7 +20,7 @@ LIB_OBJS  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(wildcard lib/*.c))
 TOOLS     := $(BUILD)/probe $(BUILD)/bench
 ROOTFS    := $(BUILD)/.rootfs-stamp
 
-.PHONY: all steps rootfs test demo bench diff doctor clean
+.PHONY: all steps rootfs test test-vm demo bench diff doctor clean
 all: steps $(TOOLS) rootfs
 steps: $(STEP_BINS)
 rootfs: $(ROOTFS)
@@ -75,3 +75,7 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(wildcard $(BUILD)/lib/*.d)
+
+# The cgroup v2 lane: the suites inside a qemu VM whose only cgroup tree is v2.
+test-vm: all
+	tests/vm/run.sh

@@ -416,10 +416,12 @@ void cg_destroy(struct cgroup *cg)
 	}
 }
 
-void cg_mount_readonly(const char *target)
+void cg_mount_readonly(const struct cgroup *cg, const char *target)
 {
-	if (!is_cgroup2(CGROUP_ROOT)) {
-		trace("cgroup v1 host: no cgroup filesystem inside");
+	/* Decided by the parent before clone: after pivot_root the host's tree is gone. */
+	if (!cg->created || !cg->v2) {
+		trace("%s: no cgroup filesystem inside",
+		      cg->created ? "cgroup v1 host" : "no cgroup of our own");
 		return;
 	}
 	if (mount("cgroup2", target, "cgroup2", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,

@@ -68,9 +68,10 @@ void cg_read_usage(struct cgroup *cg, struct cg_usage *usage);
 /*
  * Child: on v2, mount the cgroup filesystem read-only at target, so the
  * container can read its own limits (its cgroup namespace makes its group
- * the root of what it sees). On v1 there is nothing to mount: say so.
+ * the root of what it sees). On v1, or without a group (no root), there is
+ * nothing to mount: say so in the trace.
  */
-void cg_mount_readonly(const char *target);
+void cg_mount_readonly(const struct cgroup *cg, const char *target);
 
 /*
  * One line on stderr (and in the trace) with what the container used, and

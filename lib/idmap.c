@@ -105,8 +105,19 @@ static int copy_file(const char *from, const char *to, mode_t mode)
 		close(in);
 		return -1;
 	}
+	/* In the kernel if it can; across filesystems older kernels say EXDEV. */
 	while ((n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0)) > 0)
 		;
+	if (n == -1 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+			errno == EOPNOTSUPP)) {
+		char buf[65536];
+
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, n) != n) {
+				n = -1;
+				break;
+			}
+	}
 	close(in);
 	close(out);
 	return n == 0 ? 0 : -1;

@@ -10,7 +10,8 @@ STEP=build/07-cgroups
 
 setup() {
 	cd "$TOP" || exit 1
-	if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+	# v2 (unified) has cgroup.controllers at the top of /sys/fs/cgroup.
+	if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
 		CG_V2=1
 	else
 		CG_V2=

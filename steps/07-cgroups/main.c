@@ -80,7 +80,7 @@ static int container_main(void *arg)
 	/* A proc mounted by a process in the new namespace shows that namespace. */
 	fs_mount_proc("/proc");
 	fs_mount_sys_readonly("/sys");
-	cg_mount_readonly("/sys/fs/cgroup");
+	cg_mount_readonly(&cg, "/sys/fs/cgroup");
 	fs_mount_minimal_dev("/dev");
 	fs_mount_tmpfs("/tmp", "mode=1777");
 

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Assemble the initramfs of the cgroup v2 lane: a static busybox to boot with,
+# the host's bash, bats and the tools the suites call (with the libraries ldd
+# lists for them), the kernel modules the steps need (overlay, veth), the built
+# steps and image, and the suites. Everything runs from a tmpfs root.
+#
+#   tests/vm/build-initramfs.sh KERNEL_VERSION OUTPUT.cpio.gz SUITE...
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+kver=${1:?usage: build-initramfs.sh KERNEL_VERSION OUTPUT SUITE...}
+output=${2:?usage: build-initramfs.sh KERNEL_VERSION OUTPUT SUITE...}
+shift 2
+suites="$*"
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,tmp,run,root,lib/modules}
+chmod 1777 "$root/tmp"
+
+# busybox: the first init, and the applets the suites do not get from the host.
+bb=/bin/busybox
+if ! [ -x "$bb" ] || ldd "$bb" >/dev/null 2>&1; then
+	echo "build-initramfs: a static busybox is needed (apt-get install busybox-static)" >&2
+	exit 1
+fi
+cp "$bb" "$root/bin/busybox"
+for applet in sh mount umount mkdir switch_root poweroff insmod hostname ping cpio; do
+	ln -sf busybox "$root/bin/$applet"
+done
+
+# A host binary and the libraries it loads, at the same paths.
+add_binary() {
+	local src lib
+	src=$(type -P "$1") || { echo "build-initramfs: $1 not found" >&2; exit 1; }
+	src=$(readlink -f "$src")
+	mkdir -p "$root/usr/bin"
+	cp "$src" "$root/usr/bin/$1"
+	for lib in $(ldd "$src" 2>/dev/null | grep -o '/[^ ]*'); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+for tool in bash env cat ls grep sed awk sort uniq head tail cut tr wc seq sleep stat \
+	find readlink mktemp md5sum timeout id ps pgrep pkill setpriv unshare ip mkdir rm \
+	cp mv touch chmod date basename dirname nproc tee xargs realpath true false \
+	printf kill lsns findmnt rmdir ln mount umount nl flock uname; do
+	add_binary "$tool"
+done
+ln -sf /usr/bin/bash "$root/bin/bash"
+
+# bats-core: its scripts.
+cp /usr/bin/bats "$root/usr/bin/bats"
+for dir in /usr/lib/bats-core /usr/libexec/bats-core; do
+	mkdir -p "$root$dir"
+	cp -a "$dir/." "$root$dir/"
+done
+
+# The kernel modules the steps need, where the kernel has them as modules.
+for mod in kernel/fs/overlayfs/overlay.ko kernel/drivers/net/veth.ko; do
+	if [ -e "/lib/modules/$kver/$mod" ]; then
+		cp "/lib/modules/$kver/$mod" "$root/lib/modules/"
+	fi
+done
+
+cat >"$root/etc/passwd" <<'PASSWD'
+root:x:0:0:root:/root:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+PASSWD
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+
+# The project: what the suites run and read.
+mkdir -p "$root/stepbox/tests"
+cp -a build "$root/stepbox/build"
+rm -rf "$root/stepbox/build/vm"
+cp tests/helpers.bash tests/run.sh "$root/stepbox/tests/"
+for suite in $suites; do
+	cp "$suite" "$root/stepbox/tests/"
+done
+
+cp tests/vm/init "$root/init"
+cp tests/vm/stage2 "$root/stage2"
+chmod 755 "$root/init" "$root/stage2"
+echo "$suites" >"$root/stepbox/suites"
+
+mkdir -p "$(dirname "$output")"
+(cd "$root" && find . | "$root/bin/busybox" cpio -o -H newc 2>/dev/null) | gzip -1 >"$output"
+echo "initramfs: $output ($(du -h "$output" | cut -f1))"

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# make test-vm: the cgroup v2 lane. This CI machine has cgroup v1 controllers
+# only (hybrid), while every student runs v2; so boot Debian's kernel under
+# qemu (TCG, no KVM needed), with cgroup2 as the only cgroup filesystem, run
+# the suites inside and read their results from the serial console.
+# Fails — never passes silently — when there is no kernel or qemu to be had.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+suites=${VM_SUITES:-tests/07-cgroups.bats tests/04-mount-overlay.bats tests/05-netns.bats}
+timeout_s=${VM_TIMEOUT:-1800}
+out=build/vm
+mkdir -p "$out"
+
+fail() { echo "test-vm: $*" >&2; exit 1; }
+
+[ "$(uname -m)" = x86_64 ] || fail "the lane boots an x86_64 kernel; this machine is $(uname -m)"
+
+install_missing() {   # PACKAGE...
+	if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+		fail "missing $* and cannot install it (needs root and apt-get)"
+	fi
+	echo "test-vm: installing $*"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null ||
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends "$@" >/dev/null; } ||
+		fail "could not install $*"
+}
+
+newest_kernel() {
+	find /boot -maxdepth 1 -name 'vmlinuz-*' 2>/dev/null | sort -V | tail -n1
+}
+
+command -v qemu-system-x86_64 >/dev/null || install_missing qemu-system-x86
+kernel=$(newest_kernel)
+if [ -z "$kernel" ]; then
+	install_missing linux-image-amd64
+	kernel=$(newest_kernel)
+fi
+if [ -z "$kernel" ] || [ ! -r "$kernel" ]; then
+	fail "no kernel image in /boot"
+fi
+kver=${kernel#/boot/vmlinuz-}
+[ -d "/lib/modules/$kver" ] || fail "no modules for $kver in /lib/modules"
+
+# shellcheck disable=SC2086  # one word per suite
+tests/vm/build-initramfs.sh "$kver" "$out/initramfs.cpio.gz" $suites
+
+echo "test-vm: booting $kernel under qemu (TCG), suites: $suites"
+log=$out/console.log
+set +e
+timeout "$timeout_s" qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -nographic -no-reboot \
+	-kernel "$kernel" -initrd "$out/initramfs.cpio.gz" \
+	-append "console=ttyS0 panic=-1 quiet cgroup_no_v1=all" </dev/null | tee "$log"
+qemu_status=${PIPESTATUS[0]}
+set -e
+
+[ "$qemu_status" -ne 124 ] || fail "timed out after $timeout_s s (see $log)"
+summary=$(grep -aE '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n1 | tr -d '\r')
+status=$(sed -n 's/^stepbox-vm: exit status \([0-9]*\).*/\1/p' "$log" | tail -n1)
+if [ -z "$summary" ] || [ -z "$status" ]; then
+	fail "the VM did not report its results (see $log)"
+fi
+echo "test-vm: cgroup v2 lane: $summary"
+[ "$status" -eq 0 ] || fail "failures in the VM (see $log)"
