@@ -2,6 +2,7 @@
 #
 #   make              steps + probe + image
 #   make test         build, then run the bats suites (as root)
+#   make test-vm      the suites in a qemu VM with cgroup v2 only (as root)
 #   make demo         build, then walk through the steps (as root)
 #   make bench        build, then time /bin/true under every step (as root)
 #   make diff STEP=NN what step NN adds to step NN-1

@@ -121,10 +121,18 @@ if [ -n "${SUDO_UID:-}" ] && [ "$SUDO_UID" != 0 ]; then
 		build/06-userns "$rootfs" /bin/sh -c 'id; cat /proc/self/uid_map'
 fi
 
+section "07-cgroups — limits: memory, CPU time, processes"
+say "32 MB of memory, and a program that wants 100 MB:"
+show build/07-cgroups -m 32m "$rootfs" probe alloc 100
+say "at most 16 processes, and a fork bomb:"
+show build/07-cgroups --pids-limit 16 "$rootfs" probe forkbomb
+say "a quarter of a CPU, and 2 s of spinning:"
+show build/07-cgroups --cpus 0.25 "$rootfs" probe spin 2
+
 section "boot vs process — how long does a container take?"
-say "median of 50 runs of /bin/true, start to exit:"
+say "median of 50 runs of /bin/true, start to exit (make bench for all the steps):"
 for what in "fork+exec:/bin/true" "04-mount-overlay:build/04-mount-overlay $rootfs /bin/true" \
-	"06-userns:build/06-userns --net none $rootfs /bin/true"; do
+	"07-cgroups:build/07-cgroups --net none $rootfs /bin/true"; do
 	label=${what%%:*}
 	read -r -a cmd <<<"${what#*:}"
 	build/bench -n 50 "$label" "${cmd[@]}" |
