@@ -5,8 +5,11 @@
 #   unshare     util-linux's unshare with PID, UTS, IPC and mount namespaces
 #   unshare+net the same plus a network namespace: what an empty netns costs
 #   crun/runc   a real OCI runtime on the same image, when one is installed
-# then every step (and step 06 without sudo). Prints the median (and p10/p90) of RUNS runs, and the ratio
-# to fork+exec.
+#   vm-boot     qemu booting a kernel + init that powers off at once (when
+#               qemu and a kernel are there; its p10/p90 columns are min/max
+#               of VM_RUNS=5 runs): what a container does not do
+# then every step (and step 06 without sudo). Prints the median (and p10/p90)
+# of RUNS runs, and the ratio to fork+exec.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -63,6 +66,16 @@ if "${as_user[@]}" "$build/06-userns" "$rootfs" /bin/true >/dev/null 2>&1; then
 	measure "06-userns-nosudo" "${as_user[@]}" "$build/06-userns" "$rootfs" /bin/true
 else
 	skipped+=("06-userns without sudo: not measured here (UID $user cannot run it: see make doctor)")
+fi
+# The other side of the lecture's comparison: a VM that boots a kernel and
+# an init and powers off (a few runs: each takes seconds).
+if vm=$(steps/tools/vm-boot.sh "${VM_RUNS:-5}" 2>/dev/null); then
+	label=$(echo "$vm" | awk 'NR == 1 { print $1 }')
+	echo "$vm" | awk '{ print $2 }' | sort -n | awk -v label="$label" '{ ms[NR] = $1 } END {
+		printf "%s %.3f %.3f %.3f %d\n", label, ms[int((NR + 1) / 2)], ms[1], ms[NR], NR }' \
+		>>"$results"
+else
+	skipped+=("VM boot: not measured (needs qemu-system-x86_64 and a kernel in /boot; make test-vm installs them)")
 fi
 echo >&2
 

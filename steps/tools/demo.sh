@@ -138,5 +138,11 @@ for what in "fork+exec:/bin/true" "04-mount-overlay:build/04-mount-overlay $root
 	build/bench -n 50 "$label" "${cmd[@]}" |
 		awk '{ printf "%-18s %7.2f ms\n", $1, $2 }'
 done
+if vm=$(steps/tools/vm-boot.sh 1 2>/dev/null); then
+	say "a VM (qemu) booting a kernel and an init that powers off at once:"
+	echo "$vm" | awk '{ printf "%-18s %7.2f ms\n", $1, $2 }'
+else
+	say "(no qemu and kernel here to boot a VM next to it: make test-vm installs them)"
+fi
 say "a VM boots firmware, a bootloader, a kernel and an init system first: seconds."
 say "a container is clone() + mount() + execve(): milliseconds."
