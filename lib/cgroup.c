@@ -162,27 +162,10 @@ static void v2_enable_controllers(const char *dir, const struct cg_limits *limit
 	}
 }
 
-static void v2_create(struct cgroup *cg, const char *name, const struct cg_limits *limits)
+/* The group's limits, in v2's files. */
+static void v2_set_limits(const char *path, const struct cg_limits *limits)
 {
-	char *path = cg->paths[0], value[64];
-
-	cg->v2 = true;
-	cg->npaths = 1;
-	snprintf(path, PATH_MAX, CGROUP_ROOT "/stepbox/%s", name);
-	/* Another run may remove an empty "stepbox" between our two mkdirs: retry. */
-	for (int tries = 0;; tries++) {
-		v2_enable_controllers(CGROUP_ROOT, limits);
-		if (make_dir(CGROUP_ROOT "/stepbox") == -1)
-			die_errno("cgroups need root", "mkdir(\"" CGROUP_ROOT "/stepbox\")");
-		v2_enable_controllers(CGROUP_ROOT "/stepbox", limits);
-		if (mkdir(path, 0755) == 0)
-			break;
-		if (errno != ENOENT || tries == 5)
-			die_errno(NULL, "mkdir(\"%s\")", path);
-	}
-	cg->created = true;
-	cleanup_on_exit(undo_cgroup, cg);
-	trace("mkdir(\"%s\")", path);
+	char value[64];
 
 	if (limits->memory > 0) {
 		snprintf(value, sizeof(value), "%lld", limits->memory);
@@ -200,6 +183,81 @@ static void v2_create(struct cgroup *cg, const char *name, const struct cg_limit
 		snprintf(value, sizeof(value), "%ld", limits->pids);
 		write_or_die(path, "pids.max", value, NULL);
 	}
+}
+
+static void v2_create(struct cgroup *cg, const char *name, const struct cg_limits *limits)
+{
+	char *path = cg->paths[0];
+
+	cg->v2 = true;
+	cg->npaths = 1;
+	cg->remove_parent = true;
+	snprintf(path, PATH_MAX, CGROUP_ROOT "/stepbox/%s", name);
+	/* Another run may remove an empty "stepbox" between our two mkdirs: retry. */
+	for (int tries = 0;; tries++) {
+		v2_enable_controllers(CGROUP_ROOT, limits);
+		if (make_dir(CGROUP_ROOT "/stepbox") == -1)
+			die_errno("cgroups need root", "mkdir(\"" CGROUP_ROOT "/stepbox\")");
+		v2_enable_controllers(CGROUP_ROOT "/stepbox", limits);
+		if (mkdir(path, 0755) == 0)
+			break;
+		if (errno != ENOENT || tries == 5)
+			die_errno(NULL, "mkdir(\"%s\")", path);
+	}
+	cg->created = true;
+	cleanup_on_exit(undo_cgroup, cg);
+	trace("mkdir(\"%s\")", path);
+	v2_set_limits(path, limits);
+}
+
+/*
+ * Without root, a group is possible only in a v2 subtree that belongs to us:
+ * one systemd delegated (systemd-run --user --scope -p Delegate=yes ...).
+ * The runtime first moves itself into a leaf of its own (a group that hands
+ * out controllers may hold no process), then makes the container's group
+ * beside it. The runtime's leaf stays until the delegated scope ends.
+ */
+static bool v2_create_delegated(struct cgroup *cg, const char *name,
+				const struct cg_limits *limits)
+{
+	char own[PATH_MAX + 32], line[PATH_MAX], leaf[PATH_MAX + 96], pid[32];
+	char *path = cg->paths[0];
+	FILE *f;
+
+	if (!is_cgroup2(CGROUP_ROOT) || (f = fopen("/proc/self/cgroup", "re")) == NULL)
+		return false;
+	own[0] = '\0';
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "0::", 3) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(own, sizeof(own), CGROUP_ROOT "%s", line + 3);
+		}
+	fclose(f);
+	if (own[0] == '\0' || access(own, W_OK) == -1 ||
+	    !has_file(own, "cgroup.subtree_control"))
+		return false;
+	snprintf(leaf, sizeof(leaf), "%s/cgroup.subtree_control", own);
+	if (access(leaf, W_OK) == -1)
+		return false;
+
+	snprintf(leaf, sizeof(leaf), "%s/stepbox-runtime-%d", own, getpid());
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (make_dir(leaf) == -1)
+		die_errno(NULL, "mkdir(\"%s\")", leaf);
+	write_or_die(leaf, "cgroup.procs", pid, NULL);
+	v2_enable_controllers(own, limits);
+
+	cg->v2 = true;
+	cg->npaths = 1;
+	cg->remove_parent = false;
+	snprintf(path, PATH_MAX, "%s/stepbox-%s", own, name);
+	if (mkdir(path, 0755) == -1)
+		die_errno(NULL, "mkdir(\"%s\")", path);
+	cg->created = true;
+	cleanup_on_exit(undo_cgroup, cg);
+	trace("mkdir(\"%s\") in a cgroup delegated to us", path);
+	v2_set_limits(path, limits);
+	return true;
 }
 
 /* ---- v1 ---------------------------------------------------------------- */
@@ -249,6 +307,7 @@ static void v1_create(struct cgroup *cg, const char *name, const struct cg_limit
 
 	cg->v2 = false;
 	cg->npaths = 0;
+	cg->remove_parent = true;
 	cleanup_on_exit(undo_cgroup, cg);
 	v1_add_tree(cg, "memory", name, limits->memory > 0);
 	v1_add_tree(cg, "cpu", name, limits->cpus > 0);
@@ -307,7 +366,16 @@ static void sweep_stale_groups(const char *base)
 
 void cg_create(struct cgroup *cg, const char *name, const struct cg_limits *limits)
 {
+	bool limited = limits->memory || limits->cpus || limits->pids;
+
 	memset(cg, 0, sizeof(*cg));
+	if (geteuid() != 0) {
+		if (v2_create_delegated(cg, name, limits) || !limited)
+			return;
+		die("--memory, --cpus and --pids-limit need root, or a cgroup v2 subtree delegated "
+		    "to you — try: sudo, or systemd-run --user --scope -p Delegate=yes %s ...",
+		    log_progname());
+	}
 	if (is_cgroup2(CGROUP_ROOT)) {
 		sweep_stale_groups(CGROUP_ROOT "/stepbox");
 	} else {
@@ -407,6 +475,8 @@ void cg_destroy(struct cgroup *cg)
 		char *slash;
 
 		remove_group(cg->paths[i], cg->v2);
+		if (!cg->remove_parent)
+			continue;
 		/* The last container out removes .../stepbox too. */
 		snprintf(base, sizeof(base), "%s", cg->paths[i]);
 		if ((slash = strrchr(base, '/')))

@@ -48,12 +48,17 @@ struct cgroup {
 	char paths[CG_MAX_HIERARCHIES][PATH_MAX];   /* v2: one; v1: one per controller tree */
 	char controllers[CG_MAX_HIERARCHIES][16];   /* v1: which tree each path is in */
 	bool created;
+	bool remove_parent;                         /* .../stepbox: ours to remove when empty */
 };
 
 /* "v2", "v1" or "hybrid": what /sys/fs/cgroup is on this host. */
 const char *cg_mode(void);
 
-/* Make the container's group `name` (under .../stepbox/) with these limits. */
+/*
+ * Make the container's group `name` (under .../stepbox/) with these limits.
+ * Without root: in a cgroup v2 subtree delegated to us (stepbox-<name> beside
+ * the runtime), else no group at all — and if limits were asked for, die.
+ */
 void cg_create(struct cgroup *cg, const char *name, const struct cg_limits *limits);
 
 /* Move process `pid` into the group (every tree, on v1). */

@@ -278,9 +278,6 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 		    argv[0]);
 	if (features & OPT_USERNS)
 		choose_id_ranges(o, root, remap, net_mode);
-	if (!root && (o->limits.memory || o->limits.cpus || o->limits.pids))
-		die("--memory, --cpus and --pids-limit need root: without sudo the runtime may "
-		    "not create cgroups — run with sudo");
 
 	resolve_directory("ROOTFS", argv[optind], o->rootfs);
 	o->cmd = optind + 1 < argc ? &argv[optind + 1] : default_cmd;

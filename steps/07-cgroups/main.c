@@ -25,7 +25,6 @@
  */
 #define _GNU_SOURCE
 #include <sched.h>
-#include <unistd.h>
 
 #include "cgroup.h"
 #include "fs.h"
@@ -104,9 +103,8 @@ int main(int argc, char **argv)
 
 	rundir_create(&run);
 
-	/* The group and its limits exist before the container does (root only). */
-	if (geteuid() == 0)
-		cg_create(&cg, run.name, &o.limits);
+	/* The group and its limits exist before the container does. */
+	cg_create(&cg, run.name, &o.limits);
 
 	/* The container's root owns its writable layer, and its image. */
 	rundir_give_to(&run, o.uids.start, o.gids.start);
