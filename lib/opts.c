@@ -48,10 +48,34 @@ static const struct step_option {
 };
 #define NOPTIONS (sizeof(all_options) / sizeof(all_options[0]))
 
+/* Print `text` in lines of at most 78 columns, each but the first indented by `indent`. */
+static void print_wrapped(FILE *out, const char *text, int column, int indent)
+{
+	while (*text) {
+		int len = strlen(text), cut = len;
+
+		if (column + len > 78) {
+			for (cut = 78 - column; cut > 0 && text[cut] != ' '; cut--)
+				;
+			if (cut == 0)
+				cut = len;
+		}
+		fprintf(out, "%.*s\n", cut, text);
+		text += cut;
+		while (*text == ' ')
+			text++;
+		if (*text) {
+			fprintf(out, "%*s", indent, "");
+			column = indent;
+		}
+	}
+}
+
 static void usage(FILE *out, unsigned features, const char *summary)
 {
 	fprintf(out, "usage: %s [OPTION]... ROOTFS [CMD [ARG...]]\n", log_progname());
-	fprintf(out, "%s\nCMD defaults to /bin/sh.\n\n", summary);
+	print_wrapped(out, summary, 0, 0);
+	fprintf(out, "CMD defaults to /bin/sh.\n\n");
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		const struct step_option *opt = &all_options[i];
 		char left[64];
@@ -60,7 +84,12 @@ static void usage(FILE *out, unsigned features, const char *summary)
 			continue;
 		snprintf(left, sizeof(left), "--%s%s%s", opt->name,
 			 opt->arg ? " " : "", opt->arg ? opt->arg : "");
-		fprintf(out, "  %-24s %s\n", left, opt->help);
+		if (strlen(left) > 24) {
+			fprintf(out, "  %s\n%27s", left, "");
+		} else {
+			fprintf(out, "  %-24s ", left);
+		}
+		print_wrapped(out, opt->help, 27, 27);
 	}
 	fprintf(out, "\nExit status: the command's own; 128+N if it died of signal N;\n"
 		     "125 runtime error, 126 CMD not executable, 127 CMD not found.\n");
