@@ -8,6 +8,10 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq build-essential bats busybox-static iproute2 \
 	shellcheck rsync hyperfine crun >/dev/null
+# qemu lets make bench boot a VM next to the containers (x86_64 only).
+if [ "$(uname -m)" = x86_64 ]; then
+	apt-get install -y -qq qemu-system-x86 >/dev/null
+fi
 
 # overlay and veth are modules on Ubuntu's kernel: load them now and at boot.
 for mod in overlay veth; do
