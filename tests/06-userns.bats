@@ -178,7 +178,10 @@ as_user() {
 		if [ "$how" = copy ]; then
 			[[ "$output" == *'copying the layers instead'* ]]
 		else
-			[[ "$output" == *'mount_setattr(MOUNT_ATTR_IDMAP)'* ]]
+			# Idmapped if the kernel and filesystem can (here: ext4 on 6.x;
+			# tmpfs only since 6.3), else the fallback, saying why.
+			[[ "$output" == *'mount_setattr(MOUNT_ATTR_IDMAP)'* ||
+				"$output" == *'idmapped mounts unavailable ('* ]]
 		fi
 	done
 }

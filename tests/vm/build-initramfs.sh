@@ -46,7 +46,7 @@ add_binary() {
 for tool in bash env cat ls grep sed awk sort uniq head tail cut tr wc seq sleep stat \
 	find readlink mktemp md5sum timeout id ps pgrep pkill setpriv unshare ip mkdir rm \
 	cp mv touch chmod date basename dirname nproc tee xargs realpath true false \
-	printf kill lsns findmnt rmdir ln mount umount nl flock uname chown; do
+	printf kill lsns findmnt rmdir ln mount umount nl flock uname chown useradd userdel; do
 	add_binary "$tool"
 done
 ln -sf /usr/bin/bash "$root/bin/bash"
@@ -70,6 +70,13 @@ root:x:0:0:root:/root:/bin/sh
 nobody:x:65534:65534:nobody:/nonexistent:/bin/false
 PASSWD
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+# What useradd and userdel read and write (the 06 suite creates a user).
+printf 'root:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n' >"$root/etc/shadow"
+printf 'root:*::\nnogroup:*::\n' >"$root/etc/gshadow"
+chmod 600 "$root/etc/shadow" "$root/etc/gshadow"
+printf 'UID_MIN 1000\nUID_MAX 60000\nGID_MIN 1000\nGID_MAX 60000\n' >"$root/etc/login.defs"
+: >"$root/etc/subuid"
+: >"$root/etc/subgid"
 
 # The project: what the suites run and read.
 mkdir -p "$root/stepbox/tests"
