@@ -21,7 +21,7 @@ LIB_OBJS  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(wildcard lib/*.c))
 TOOLS     := $(BUILD)/probe $(BUILD)/bench
 ROOTFS    := $(BUILD)/.rootfs-stamp
 
-.PHONY: all steps rootfs test test-vm demo bench diff doctor clean
+.PHONY: all steps rootfs deps test test-vm demo bench diff doctor clean
 all: steps $(TOOLS) rootfs
 steps: $(STEP_BINS)
 rootfs: $(ROOTFS)
@@ -49,10 +49,16 @@ $(ROOTFS): steps/00-rootfs/build-rootfs.sh $(BUILD)/probe
 $(BUILD)/lib:
 	mkdir -p $@
 
-test: all
+# On a fresh machine, as root: install what is missing first (apt-get).
+deps:
+	@steps/tools/install-deps.sh
+
+test: deps
+	$(MAKE) all
 	tests/run.sh
 
-demo: all
+demo: deps
+	$(MAKE) all
 	steps/tools/demo.sh
 
 bench: all

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install what building, the demo and the tests need, when it is missing:
+# run by make test, make demo and .ci/run, so a fresh Debian/Ubuntu machine
+# needs nothing by hand. Does nothing when everything is there; says what to
+# install (and fails) when something is missing and it cannot install it.
+set -euo pipefail
+
+need=()
+command -v cc >/dev/null || need+=(gcc)
+command -v make >/dev/null || need+=(make)
+[ -e /usr/include/stdio.h ] || need+=(libc6-dev)
+# The probe is linked statically: it needs libc.a.
+[ -n "$(find /usr/lib /usr/lib64 -name libc.a -print -quit 2>/dev/null)" ] || need+=(libc6-dev)
+command -v bats >/dev/null || need+=(bats)
+command -v ip >/dev/null || need+=(iproute2)
+command -v pgrep >/dev/null || need+=(procps)
+command -v setpriv >/dev/null || need+=(util-linux)
+command -v shellcheck >/dev/null || need+=(shellcheck)
+command -v git >/dev/null || need+=(git)
+# The image wants a *static* busybox; the dynamic one of package "busybox" will not do.
+if ! { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; }; then
+	need+=(busybox-static)
+fi
+
+[ ${#need[@]} -gt 0 ] || exit 0
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+	echo "install-deps: missing ${need[*]} — install them (apt-get install ${need[*]}) or run as root" >&2
+	exit 1
+fi
+echo "install-deps: installing ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
