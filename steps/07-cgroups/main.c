@@ -113,6 +113,8 @@ int main(int argc, char **argv)
 	child = proc_clone(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
 				   CLONE_NEWNS | CLONE_NEWNET,
 			   container_main, &o);
+
+	/* The child's mount table has its copy of the layer mounts: ours can go. */
 	idmap_unmount_layers(&lower);
 
 	/* Into the group before it runs a single instruction of the command. */
