@@ -1,0 +1,54 @@
+#!/usr/bin/env bats
+# The instructor's tools: make doctor, build/bench, make demo, and the
+# STEPBOX_RUNDIR setting the docs promise.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+	cd "$TOP" || exit 1
+}
+
+@test "tools: make doctor reports this host's cgroup mode and overlay, and exits 0 here" {
+	run make -s doctor
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'ok    overlay filesystem'* ]]
+	if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+		[[ "$output" == *'cgroups                      v2 (unified)'* ]]
+	else
+		[[ "$output" =~ cgroups\ +(hybrid|v1) ]]
+	fi
+	[[ "$output" == *'ok    veth pairs'* ]]
+}
+
+@test "tools: bench prints label, median, p10, p90 and runs — and fails on a failing command" {
+	run build/bench -n 5 -w 1 truth /bin/true
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^truth\ [0-9.]+\ [0-9.]+\ [0-9.]+\ 5$ ]]
+	run -1 build/bench -n 5 lies /bin/false
+	[[ "$output" == *'bench: lies: run 1 failed: /bin/false'* ]]
+	run -2 build/bench -n 0 nothing /bin/true
+}
+
+@test "tools: STEPBOX_RUNDIR moves the writable layer, and is removed after" {
+	dir=$BATS_TEST_TMPDIR/rundir
+	STEPBOX_RUNDIR=$dir start_step build/04-mount-overlay "$ROOTFS" /bin/sh -c \
+		'echo x > /moved; echo ready; sleep 30'
+	wait_for_output ready
+	[ "$(cat "$dir/$RUNTIME_PID/upper/moved")" = x ]
+	[ ! -e "$RUNDIR" ]
+	stop_step
+	[ ! -e "$dir" ]
+}
+
+@test "tools: make demo runs end to end without a prompt and leaves nothing behind" {
+	run timeout 300 make -s demo </dev/null
+	[ "$status" -eq 0 ] || { echo "$output" | tail -20; false; }
+	[[ "$output" == *'== 01-chroot'* ]]
+	[[ "$output" == *'ESCAPED: '* ]]
+	[[ "$output" == *'CONTAINED'* ]]
+	[[ "$output" == *'<h1>Hello from a container</h1>'* ]]
+	[[ "$output" == *'OOM-killed: yes'* ]]
+	run leftovers
+	[ -z "$output" ]
+}
