@@ -6,7 +6,8 @@
 #
 # The base layer is one static busybox plus a link per applet, a few files in
 # /etc and empty mount points: a whole userland in about 2 MB. Without busybox
-# it copies the host's own binaries and the libraries ldd names for them.
+# it copies the host's own binaries and the libraries ldd names for them;
+# STEPBOX_NO_BUSYBOX=1 forces that fallback (for tests on a host that has one).
 # Everything is built next to the target and renamed into place at the end,
 # so a failed build never leaves half an image.
 set -eu
@@ -41,18 +42,58 @@ find_busybox() {
 	return 1
 }
 
-copy_with_libraries() {   # copy a host binary and every library it needs
-	src=$(command -v "$1") || return 0
-	src=$(readlink -f "$src")
-	mkdir -p "$tmp/bin"
-	cp "$src" "$tmp/bin/$1"
-	ldd "$src" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
-		mkdir -p "$tmp$(dirname "$lib")"
+find_executable() {   # the first executable file named $1 on PATH, or nothing
+	# Not `command -v`: for echo, true, false... it answers with the name of
+	# the shell's builtin, which is not a file we can copy. The sbin
+	# directories are added because make may run with a user's PATH.
+	dirs=$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+	old_ifs=$IFS
+	IFS=:
+	for dir in $dirs; do
+		case $dir in /*) ;; *) continue ;; esac   # "" and "." mean the cwd
+		if [ -f "$dir/$1" ] && [ -x "$dir/$1" ]; then
+			IFS=$old_ifs
+			echo "$dir/$1"
+			return 0
+		fi
+	done
+	IFS=$old_ifs
+	return 1
+}
+
+loaded_files() {   # the dynamic loader and every library ELF file $1 needs
+	# The kernel starts a dynamic binary by opening the loader at the exact path
+	# in its PT_INTERP header (/lib64/ld-linux-x86-64.so.2, on aarch64
+	# /lib/ld-linux-aarch64.so.1), so the image needs a file at that path.
+	if command -v readelf >/dev/null 2>&1; then
+		readelf -l "$1" 2>/dev/null | sed -n 's/.*program interpreter: \(.*\)]$/\1/p'
+	fi
+	# ldd lists "libc.so.6 => /lib/.../libc.so.6 (0x...)" for each library and
+	# the loader alone, "/lib64/ld-linux-x86-64.so.2 (0x...)": every path it
+	# prints. (A static binary has none, and ldd then fails: not an error here.)
+	ldd "$1" 2>/dev/null | grep -o '/[^ ]*' || true
+}
+
+copy_with_libraries() {   # copy host command $1 into /bin with what it loads
+	if ! src=$(find_executable "$1"); then
+		echo "build-rootfs: no $1 on this host, skipped" >&2
+		return 0
+	fi
+	real=$(readlink -f "$src")
+	name=${real##*/}
+	# The file goes in under its real name and the command links to it: sh
+	# becomes a link to dash (or bash), and a multi-call binary still finds
+	# the command's name in argv[0].
+	[ -e "$tmp/bin/$name" ] || cp "$real" "$tmp/bin/$name"
+	[ "$name" = "$1" ] || ln -sf "$name" "$tmp/bin/$1"
+	loaded_files "$real" | while read -r lib; do
+		[ -e "$tmp$lib" ] && continue
+		mkdir -p "$tmp${lib%/*}"
 		cp -L "$lib" "$tmp$lib"
 	done
 }
 
-if bb=$(find_busybox); then
+if [ "${STEPBOX_NO_BUSYBOX:-}" != 1 ] && bb=$(find_busybox); then
 	cp "$bb" "$tmp/bin/busybox"
 	# One link per applet, at the path busybox itself suggests.
 	"$tmp/bin/busybox" --list-full | while read -r applet; do
@@ -66,7 +107,11 @@ else
 	           mkdir rm touch grep sed head wc; do
 		copy_with_libraries "$cmd"
 	done
-	# dash or bash as /bin/sh: keep the name the binary was copied under.
+	# dash or bash as /bin/sh: copy_with_libraries linked sh to its real name.
+	if [ ! -x "$tmp/bin/sh" ]; then
+		echo "build-rootfs: no /bin/sh in the image (sh not found on PATH)" >&2
+		exit 1
+	fi
 	userland="the host's binaries and their libraries"
 fi
 

@@ -6,6 +6,13 @@
  *   probe pid | ppid | uid | hostname | mounts | fds | caps | cgroup
  *   probe escape MARKER     the classic chroot escape; ESCAPED if MARKER (a host
  *                           path) is visible afterwards, CONTAINED if not
+ *   probe fdescape N MARKER reach the host through an inherited fd N: climb
+ *                           out of it if it is a directory, setns() into it
+ *                           if it is a namespace; ESCAPED or CONTAINED as above
+ *   probe tiocsti TEXT      push TEXT into the terminal on fd 0 (TIOCSTI)
+ *   probe ctty              is there a controlling terminal? plus sid and pgid
+ *   probe groups            the supplementary group IDs, or "none"
+ *   probe mkdeep N          create N nested directories "d" below the cwd
  *   probe alloc MB          allocate and touch MB megabytes, then print "allocated"
  *   probe forkbomb          fork until the kernel refuses; print how many
  *   probe spin SECONDS      burn CPU for SECONDS of wall time, print CPU seconds used
@@ -28,10 +35,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -94,6 +105,162 @@ static int escape(const char *marker)
 		printf("ESCAPED: %s is visible\n", marker);
 	else
 		printf("CONTAINED\n");
+	return 0;
+}
+
+/* A decimal count in [min, max], or -1: "12abc" and "" are usage errors. */
+static long parse_count(const char *s, long min, long max)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || n < min || n > max)
+		return -1;
+	return n;
+}
+
+/*
+ * The escape through a leaked file descriptor. A runtime that opens a host
+ * directory or a namespace file and forgets O_CLOEXEC hands it to the
+ * container. Both kinds point at the host, whatever our root is:
+ * - a directory: fchdir() puts our cwd outside our root, and ".." is stopped
+ *   only at the root, which we are no longer below (as in escape() above);
+ * - a namespace: setns() on a mount namespace moves us into the host's mount
+ *   tree, root and cwd included. The kernel allows it only with CAP_SYS_ADMIN
+ *   over that namespace and CAP_SYS_CHROOT, so a dropped capability or a user
+ *   namespace turns it into EPERM.
+ * MARKER is a host path; what we print is the result, so we exit 0 either way.
+ */
+static int fdescape(int fd, const char *marker)
+{
+	struct stat st;
+	struct statfs sfs;
+
+	if (fstat(fd, &st) == -1) {
+		printf("CONTAINED: fd %d is not open\n", fd);
+		return 0;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		/* The marker relative to wherever the climb ends: "/etc/x" -> "etc/x". */
+		const char *rel = marker + strspn(marker, "/");
+
+		if (fchdir(fd) == -1) {
+			printf("CONTAINED: fchdir(%d): %s\n", fd, strerror(errno));
+			return 0;
+		}
+		for (int i = 0; i < 64; i++)
+			if (chdir("..") == -1)
+				break;
+		if (access(*rel ? rel : ".", F_OK) == 0)
+			printf("ESCAPED: %s is visible\n", marker);
+		else
+			printf("CONTAINED: %s is not visible from fd %d\n", marker, fd);
+		return 0;
+	}
+	/* Namespace files (what /proc/self/ns/mnt opens) live on nsfs. */
+	if (fstatfs(fd, &sfs) == 0 && sfs.f_type == NSFS_MAGIC) {
+		if (setns(fd, 0) == -1) {
+			printf("CONTAINED: setns: %s\n", strerror(errno));
+			return 0;
+		}
+		/* After setns(CLONE_NEWNS) "/" is the root of that namespace's tree. */
+		if (chdir("/") == -1) {
+			printf("CONTAINED: chdir(\"/\"): %s\n", strerror(errno));
+			return 0;
+		}
+		if (stat(marker, &st) == 0)
+			printf("ESCAPED: %s is visible\n", marker);
+		else
+			printf("CONTAINED: %s is not visible after setns\n", marker);
+		return 0;
+	}
+	printf("CONTAINED: fd %d is neither a directory nor a namespace\n", fd);
+	return 0;
+}
+
+/*
+ * TIOCSTI pushes a byte into a terminal's input queue as if it had been typed.
+ * A container sharing the host's terminal could "type" commands into the
+ * shell that started it once it exits; a runtime prevents that with a new
+ * session (setsid, no controlling terminal) or a pty of its own. Kernels 6.2+
+ * can also refuse TIOCSTI outright (dev.tty.legacy_tiocsti=0).
+ */
+static int tiocsti(const char *text)
+{
+	size_t n;
+
+	for (n = 0; text[n] != '\0'; n++)
+		if (ioctl(STDIN_FILENO, TIOCSTI, &text[n]) == -1) {
+			printf("TIOCSTI: refused: %s\n", strerror(errno));
+			return 0;
+		}
+	printf("TIOCSTI: injected %zu bytes\n", n);
+	return 0;
+}
+
+/* /dev/tty is "my controlling terminal": ENXIO when the session has none. */
+static int ctty(void)
+{
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd == -1) {
+		printf("ctty: none\n");
+	} else {
+		printf("ctty: yes\n");
+		close(fd);
+	}
+	printf("sid=%d pgid=%d\n", getsid(0), getpgrp());
+	return 0;
+}
+
+/* Supplementary groups survive setuid()/setgid() unless setgroups() clears them. */
+static int groups(void)
+{
+	int n = getgroups(0, NULL);
+	gid_t *list;
+
+	if (n == -1) {
+		perror("getgroups");
+		return 1;
+	}
+	if (n == 0) {
+		printf("groups: none\n");
+		return 0;
+	}
+	list = calloc(n, sizeof(*list));
+	if (list == NULL || (n = getgroups(n, list)) == -1) {
+		perror("getgroups");
+		return 1;
+	}
+	printf("groups:");
+	for (int i = 0; i < n; i++)
+		printf(" %u", (unsigned)list[i]);
+	printf("\n");
+	free(list);
+	return 0;
+}
+
+/*
+ * A tree deeper than any path a runtime can spell (PATH_MAX is 4096) and than
+ * the number of fds it may hold open: a runtime that walks a layer by opening
+ * every level must stop somewhere, and this is what it meets. Relative
+ * mkdir/chdir one level at a time never builds a long path, so any depth works.
+ */
+static int mkdeep(long levels)
+{
+	for (long i = 1; i <= levels; i++) {
+		if (mkdir("d", 0755) == -1 && errno != EEXIST) {
+			printf("deep: level %ld: mkdir: %s\n", i, strerror(errno));
+			return 1;
+		}
+		if (chdir("d") == -1) {
+			printf("deep: level %ld: chdir: %s\n", i, strerror(errno));
+			return 1;
+		}
+	}
+	printf("deep: %ld levels\n", levels);
 	return 0;
 }
 
@@ -185,7 +352,8 @@ static int list_fds(void)
 static int usage(void)
 {
 	fprintf(stderr, "usage: probe pid|ppid|uid|hostname|mounts|fds|caps|cgroup|"
-			"escape MARKER|alloc MB|forkbomb|spin SECONDS|sleep SECONDS|"
+			"escape MARKER|fdescape N MARKER|tiocsti TEXT|ctty|groups|"
+			"mkdeep N|alloc MB|forkbomb|spin SECONDS|sleep SECONDS|"
 			"exit N|kill SIGNAL|write PATH TEXT|insmod\n");
 	return 2;
 }
@@ -225,6 +393,20 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "escape") == 0 && arg)
 		return escape(arg);
+	if (strcmp(cmd, "fdescape") == 0 && arg && argc > 3) {
+		long fd = parse_count(arg, 0, 1 << 20);
+		return fd == -1 ? usage() : fdescape((int)fd, argv[3]);
+	}
+	if (strcmp(cmd, "tiocsti") == 0 && arg)
+		return tiocsti(arg);
+	if (strcmp(cmd, "ctty") == 0)
+		return ctty();
+	if (strcmp(cmd, "groups") == 0)
+		return groups();
+	if (strcmp(cmd, "mkdeep") == 0 && arg) {
+		long n = parse_count(arg, 0, 100000);
+		return n == -1 ? usage() : mkdeep(n);
+	}
 	if (strcmp(cmd, "alloc") == 0 && arg)
 		return alloc(atol(arg));
 	if (strcmp(cmd, "forkbomb") == 0)

@@ -15,6 +15,11 @@ command -v bats >/dev/null || need+=(bats)
 command -v ip >/dev/null || need+=(iproute2)
 command -v pgrep >/dev/null || need+=(procps)
 command -v setpriv >/dev/null || need+=(util-linux)
+command -v nsenter >/dev/null || need+=(util-linux)
+# script(1) gives the tests a real terminal (TIOCSTI, interactive sh).
+command -v script >/dev/null || need+=(bsdutils)
+# The image built without busybox reads the loader's path with readelf.
+command -v readelf >/dev/null || need+=(binutils)
 command -v shellcheck >/dev/null || need+=(shellcheck)
 command -v git >/dev/null || need+=(git)
 # The image wants a *static* busybox; the dynamic one of package "busybox" will not do.
