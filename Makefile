@@ -6,12 +6,18 @@
 #   make demo         build, then walk through the steps (as root)
 #   make bench        build, then time /bin/true under every step (as root)
 #   make diff STEP=NN what step NN adds to step NN-1
+#   make lint         -Werror build from scratch, shellcheck every script
 #   make doctor       what this machine can and cannot do, with fixes
 #   make rootfs       just the image; make clean removes build/
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror
+CFLAGS  += -std=gnu11 -Wall -Wextra
+# Warnings are errors in CI (CI=true) and in make lint, but not in a
+# student's build: a newer gcc with new warnings must not break it.
+ifneq ($(filter true 1,$(CI) $(WERROR)),)
+CFLAGS  += -Werror
+endif
 CPPFLAGS += -Ilib -MMD -MP
 BUILD   := build
 
@@ -21,7 +27,7 @@ LIB_OBJS  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(wildcard lib/*.c))
 TOOLS     := $(BUILD)/probe $(BUILD)/bench
 ROOTFS    := $(BUILD)/.rootfs-stamp
 
-.PHONY: all steps rootfs deps test test-vm demo bench diff doctor clean
+.PHONY: all steps rootfs deps test test-vm demo bench diff doctor lint clean
 all: steps $(TOOLS) rootfs
 steps: $(STEP_BINS)
 rootfs: $(ROOTFS)
@@ -77,6 +83,13 @@ diff:
 
 doctor:
 	@steps/tools/doctor.sh
+
+lint:
+	rm -rf $(BUILD)/lint
+	$(MAKE) -s BUILD=$(BUILD)/lint WERROR=1 steps $(BUILD)/lint/probe
+	rm -rf $(BUILD)/lint
+	shellcheck $$(git ls-files '*.sh' '*.bash' .ci/run)
+	shellcheck -s bash tests/*.bats
 
 clean:
 	rm -rf $(BUILD)

@@ -18,7 +18,7 @@ setup() {
 
 @test "lint: the C code builds with -Wall -Wextra -Werror from scratch" {
 	tmp=$BATS_TEST_TMPDIR/build
-	run make -s BUILD="$tmp" steps "$tmp/probe"
+	run make -s BUILD="$tmp" WERROR=1 steps "$tmp/probe"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ -x "$tmp/04-mount-overlay" ]
 }
@@ -28,8 +28,17 @@ setup() {
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == '--- steps/03-uts/main.c'* ]]
 	[[ "$output" == *'+	fs_mount_overlay('* ]]
-	[[ "$output" == *'-	fs_enter_chroot(o->rootfs);'* ]]
+	[[ "$output" == *'-	fs_enter_chroot(c->opts.rootfs);'* ]]
 	run make -s diff STEP=99
 	[ "$status" -ne 0 ]
 	[[ "$output" == *'no step 99 in steps/'* ]]
+}
+
+@test "lint: a student's build does not turn warnings into errors (a newer gcc must not break it)" {
+	run env -u CI make -s -n -B BUILD="$BATS_TEST_TMPDIR/b" "$BATS_TEST_TMPDIR/b/lib/log.o"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'-Wall -Wextra'* ]]
+	[[ "$output" != *'-Werror'* ]]
+	run env CI=true make -s -n -B BUILD="$BATS_TEST_TMPDIR/b" "$BATS_TEST_TMPDIR/b/lib/log.o"
+	[[ "$output" == *'-Werror'* ]]
 }
