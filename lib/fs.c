@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -52,7 +54,7 @@ static int is_proc_mount(const char *path)
  */
 static int pid_namespace_is_over(const char *proc)
 {
-	char path[4096 + 32], stat[256], *end_of_comm;
+	char path[PATH_MAX + 32], stat[256], *end_of_comm;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/1/stat", proc);
@@ -69,7 +71,7 @@ static int pid_namespace_is_over(const char *proc)
 
 void fs_unmount_stale_proc(const char *rootfs)
 {
-	char proc[4096 + 16];
+	char proc[PATH_MAX + 16];
 
 	snprintf(proc, sizeof(proc), "%s/proc", rootfs);
 	/* A proc whose namespace still has a live PID 1 belongs to a running container. */
@@ -89,50 +91,60 @@ void fs_make_mounts_private(void)
 	trace("mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE)");
 }
 
-/* Is this process in a user namespace other than the host's? */
-static int in_user_namespace(void)
+void fs_enter_own_mount_namespace(void)
 {
-	unsigned long inside, outside, count;
-	FILE *f = fopen("/proc/self/uid_map", "re");
-	int initial;
-
-	if (f == NULL)
-		return 0;
-	initial = fscanf(f, "%lu %lu %lu", &inside, &outside, &count) == 3 && inside == 0 &&
-		  outside == 0 && count == 4294967295UL;
-	fclose(f);
-	return !initial;
+	if (geteuid() != 0) {
+		trace("without root: no mount namespace of our own (the layers will be copied)");
+		return;
+	}
+	if (unshare(CLONE_NEWNS) == -1)
+		die_errno(NULL, "unshare(CLONE_NEWNS) for the runtime");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		die_errno(NULL, "mount(\"/\", MS_REC|MS_PRIVATE) in the runtime's namespace");
+	trace("unshare(CLONE_NEWNS) for the runtime, mounts private");
 }
 
-void fs_mount_overlay(const char *image, char layers[][4096], int nlayers,
-		      const char *upper, const char *work, const char *merged)
+/* Append to the overlay's options; false once they no longer fit. */
+static bool add_option(char *data, size_t size, size_t *len, const char *fmt, const char *value)
 {
-	char data[10 * 4096];
-	int len;
+	int n = snprintf(data + *len, size - *len, fmt, value);
+
+	if (n < 0 || (size_t)n >= size - *len)
+		return false;
+	*len += n;
+	return true;
+}
+
+void fs_mount_overlay(const char *image, char layers[][PATH_MAX], int nlayers,
+		      const struct rundir *run, enum overlay_xattrs xattrs)
+{
+	/* mount(2) copies at most one page of options: longer ones cannot work. */
+	char data[4096];
+	size_t len = 0;
+	bool fits = add_option(data, sizeof(data), &len, "%s", "lowerdir=");
 
 	/* overlayfs lists lowerdir top first, so the image comes last. */
-	len = snprintf(data, sizeof(data), "lowerdir=");
-	for (int i = nlayers - 1; i >= 0; i--)
-		len += snprintf(data + len, sizeof(data) - len, "%s:", layers[i]);
-	len += snprintf(data + len, sizeof(data) - len, "%s,upperdir=%s,workdir=%s", image,
-			upper, work);
-	/*
-	 * overlayfs records whiteouts and opaque directories in "trusted."
-	 * extended attributes, which only the host's root may set; in a user
-	 * namespace it must use "user." ones instead.
-	 */
-	if (in_user_namespace())
-		snprintf(data + len, sizeof(data) - len, ",userxattr");
+	for (int i = nlayers - 1; i >= 0 && fits; i--)
+		fits = add_option(data, sizeof(data), &len, "%s:", layers[i]);
+	fits = fits && add_option(data, sizeof(data), &len, "%s", image) &&
+	       add_option(data, sizeof(data), &len, ",upperdir=%s", run->upper) &&
+	       add_option(data, sizeof(data), &len, ",workdir=%s", run->work) &&
+	       (xattrs == OVERLAY_TRUSTED_XATTRS ||
+		add_option(data, sizeof(data), &len, "%s", ",userxattr"));
+	if (!fits)
+		die("overlay mount on %s: the layer paths add up to more than the %zu bytes "
+		    "mount() takes — use shorter paths (or a shorter STEPBOX_RUNDIR)",
+		    quote(run->merged), sizeof(data) - 1);
 
-	if (mount("overlay", merged, "overlay", 0, data) == -1) {
+	if (mount("overlay", run->merged, "overlay", 0, data) == -1) {
 		const char *hint =
 			errno == ENODEV ? "is the overlay module loaded? try: modprobe overlay"
 			: errno == EINVAL ? "upper and work must be on one filesystem that is not "
 					    "overlayfs, NFS or vboxsf (set STEPBOX_RUNDIR)"
 			: NULL;
-		die_errno(hint, "overlay mount on %s (%s)", merged, data);
+		die_errno(hint, "overlay mount on %s (%s)", run->merged, data);
 	}
-	trace("mount(\"overlay\", \"%s\", \"overlay\", \"%s\")", merged, data);
+	trace("mount(\"overlay\", \"%s\", \"overlay\", \"%s\")", run->merged, data);
 }
 
 /* glibc has no wrapper for pivot_root(2). */
@@ -225,7 +237,7 @@ void fs_mount_minimal_dev(const char *target)
 		{ "stdin", "/proc/self/fd/0" },  { "stdout", "/proc/self/fd/1" },
 		{ "stderr", "/proc/self/fd/2" },
 	};
-	char path[4096 + 16];
+	char path[PATH_MAX + 16];
 	mode_t old_umask;
 
 	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k") == -1)

@@ -9,6 +9,13 @@
 #ifndef STEPBOX_FS_H
 #define STEPBOX_FS_H
 
+#include <limits.h>
+
+#include "rundir.h"
+
+/* The image plus at most this many --layer dirs. */
+#define MAX_LAYERS 8
+
 /* chroot(root), then chdir("/") so that "." is inside the new root too. */
 void fs_enter_chroot(const char *root);
 
@@ -28,12 +35,27 @@ void fs_unmount_stale_proc(const char *rootfs);
 void fs_make_mounts_private(void);
 
 /*
- * Mount an overlay on `merged`: the image as the lowest read-only layer, the
- * extra read-only layers on top of it (in order), and the writable upper
- * layer with its work dir (one filesystem, not overlayfs itself).
+ * Runtime, before clone(): a mount namespace of the runtime's own, all
+ * private. What it mounts there (step 06's idmapped layers) the child's
+ * mount table copies, and the host's never sees. Without root the kernel
+ * refuses it: then this only says so in the trace (idmap copies instead).
  */
-void fs_mount_overlay(const char *image, char layers[][4096], int nlayers,
-		      const char *upper, const char *work, const char *merged);
+void fs_enter_own_mount_namespace(void);
+
+/*
+ * overlayfs records whiteouts and opaque directories in extended attributes:
+ * "trusted." ones, which only the host's root may set, or "user." ones,
+ * which is what a user namespace must use.
+ */
+enum overlay_xattrs { OVERLAY_TRUSTED_XATTRS, OVERLAY_USER_XATTRS };
+
+/*
+ * Mount an overlay on run->merged: the image as the lowest read-only layer,
+ * the extra read-only layers on top of it (in order), and the writable
+ * run->upper with its run->work (one filesystem, not overlayfs itself).
+ */
+void fs_mount_overlay(const char *image, char layers[][PATH_MAX], int nlayers,
+		      const struct rundir *run, enum overlay_xattrs xattrs);
 
 /* Where fs_pivot_into() leaves the old root until fs_detach_old_root(). */
 #define FS_OLD_ROOT "/.oldroot"

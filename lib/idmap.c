@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <ftw.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,17 +36,13 @@ static int idmapped_clone(const char *dir, int userns_fd)
 }
 
 /*
- * Attach each idmapped clone at <copy_dir>/lowerN, in a mount namespace of
- * the runtime's own: the child's mount table will be a copy of it, and the
- * host's never sees these mounts (they die with the runtime, even on SIGKILL).
+ * Attach each idmapped clone at <copy_dir>/lowerN, in the runtime's own mount
+ * namespace: the child's mount table will be a copy of it, and the host's
+ * never sees these mounts (they die with the runtime, even on SIGKILL).
  */
-static int try_idmapped(const char *image, char layers[][4096], int nlayers, int userns_fd,
+static int try_idmapped(const char *image, char layers[][PATH_MAX], int nlayers, int userns_fd,
 			const char *copy_dir, struct shifted_layers *out)
 {
-	if (unshare(CLONE_NEWNS) == -1 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
-		return -1;
-	trace("unshare(CLONE_NEWNS) for the runtime, mounts private");
 	for (int i = -1; i < nlayers; i++) {
 		const char *dir = i < 0 ? image : layers[i];
 		char *path = i < 0 ? out->image : out->layers[i];
@@ -54,7 +50,7 @@ static int try_idmapped(const char *image, char layers[][4096], int nlayers, int
 
 		if (fd == -1)
 			return -1;
-		snprintf(path, 4096, "%s/lower%d", copy_dir, i + 1);
+		snprintf(path, PATH_MAX, "%s/lower%d", copy_dir, i + 1);
 		if (mkdir(path, 0755) == -1 ||
 		    move_mount(fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) == -1) {
 			close(fd);
@@ -82,8 +78,10 @@ void idmap_unmount_layers(struct shifted_layers *lower)
 
 /* ---- 2. shifted copies ------------------------------------------------- */
 
-static const struct id_range *copy_uids, *copy_gids;
-static const char *copy_from, *copy_to;
+/* Who the copies belong to: the owners on disk, shifted into the container's range. */
+struct shift {
+	const struct id_range *uids, *gids;
+};
 
 static unsigned long shifted(unsigned long id, const struct id_range *range)
 {
@@ -123,57 +121,83 @@ static int copy_file(const char *from, const char *to, mode_t mode)
 	return n == 0 ? 0 : -1;
 }
 
-static int copy_entry(const char *from, const struct stat *st, int type, struct FTW *ftw)
+/* Copy one entry of the image (a directory with all it holds) to `to`. */
+static void copy_entry(const char *from, const char *to, const struct stat *st,
+		       const struct shift *shift)
 {
-	char to[8192], link[4096];
+	char link[PATH_MAX];
 	ssize_t len;
 
-	(void)ftw;
-	snprintf(to, sizeof(to), "%s%s", copy_to, from + strlen(copy_from));
-	if (type == FTW_D) {
+	if (S_ISDIR(st->st_mode)) {
+		DIR *dir;
+		struct dirent *entry;
+
 		if (mkdir(to, st->st_mode & 07777) == -1 && errno != EEXIST)
 			die_errno(NULL, "mkdir(\"%s\")", to);
-	} else if (type == FTW_SL) {
+		if ((dir = opendir(from)) == NULL) {
+			/* Without root, a directory we may not read stays empty. */
+			if (errno != EACCES)
+				die_errno(NULL, "opendir(\"%s\")", from);
+		} else {
+			while ((entry = readdir(dir)) != NULL) {
+				char sub_from[PATH_MAX], sub_to[PATH_MAX];
+				struct stat sub;
+
+				if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+					continue;
+				if (snprintf(sub_from, sizeof(sub_from), "%s/%s", from, entry->d_name) >=
+					    (int)sizeof(sub_from) ||
+				    snprintf(sub_to, sizeof(sub_to), "%s/%s", to, entry->d_name) >=
+					    (int)sizeof(sub_to))
+					die("path too long in the image: %s/%s", from, entry->d_name);
+				if (lstat(sub_from, &sub) == -1)
+					die_errno(NULL, "lstat(\"%s\")", sub_from);
+				/* One filesystem: what is mounted inside the image is not the image. */
+				if (sub.st_dev == st->st_dev)
+					copy_entry(sub_from, sub_to, &sub, shift);
+			}
+			closedir(dir);
+		}
+	} else if (S_ISLNK(st->st_mode)) {
 		len = readlink(from, link, sizeof(link) - 1);
 		if (len == -1)
 			die_errno(NULL, "readlink(\"%s\")", from);
 		link[len] = '\0';
 		if (symlink(link, to) == -1)
 			die_errno(NULL, "symlink(\"%s\")", to);
-	} else if (type == FTW_F && S_ISREG(st->st_mode)) {
+	} else if (S_ISREG(st->st_mode)) {
 		if (copy_file(from, to, st->st_mode) == -1) {
 			/* Without root, a file we may not read stays out of the container. */
 			if (errno != EACCES)
 				die_errno(NULL, "copy \"%s\" to \"%s\"", from, to);
 			trace("left out \"%s\": %s", from, strerror(errno));
-			return 0;
+			return;
 		}
 	} else {
-		return 0; /* devices, fifos, sockets, unreadable dirs: not in an image */
+		return; /* devices, fifos, sockets: not in an image */
 	}
-	if (lchown(to, shifted(st->st_uid, copy_uids), shifted(st->st_gid, copy_gids)) == -1)
+	if (lchown(to, shifted(st->st_uid, shift->uids), shifted(st->st_gid, shift->gids)) == -1)
 		die_errno(NULL, "lchown(\"%s\")", to);
 	/* chown() clears set-user-ID bits: put the mode back (not for symlinks). */
-	if (type != FTW_SL && chmod(to, st->st_mode & 07777) == -1)
+	if (!S_ISLNK(st->st_mode) && chmod(to, st->st_mode & 07777) == -1)
 		die_errno(NULL, "chmod(\"%s\")", to);
-	return 0;
 }
 
 static void shifted_copy(const char *from, const char *to, const struct id_range *uids,
 			 const struct id_range *gids)
 {
-	copy_from = from;
-	copy_to = to;
-	copy_uids = uids;
-	copy_gids = gids;
-	if (nftw(from, copy_entry, 32, FTW_PHYS | FTW_MOUNT) == -1)
-		die_errno(NULL, "copy \"%s\"", from);
+	struct shift shift = { uids, gids };
+	struct stat st;
+
+	if (lstat(from, &st) == -1)
+		die_errno(NULL, "lstat(\"%s\")", from);
+	copy_entry(from, to, &st, &shift);
 	trace("copied \"%s\" to \"%s\", owners shifted by %lu", from, to, uids->start);
 }
 
 /* ---- the choice ---------------------------------------------------------- */
 
-void idmap_layers(const char *image, char layers[][4096], int nlayers,
+void idmap_layers(const char *image, char layers[][PATH_MAX], int nlayers,
 		  const struct id_range *uids, const struct id_range *gids,
 		  const char *copy_dir, struct shifted_layers *out)
 {
@@ -196,7 +220,7 @@ void idmap_layers(const char *image, char layers[][4096], int nlayers,
 	for (int i = -1; i < nlayers; i++) {
 		char *path = i < 0 ? out->image : out->layers[i];
 
-		snprintf(path, 4096, "%s/lower%d", copy_dir, i + 1);
+		snprintf(path, PATH_MAX, "%s/lower%d", copy_dir, i + 1);
 		shifted_copy(i < 0 ? image : layers[i], path, uids, gids);
 	}
 }

@@ -22,12 +22,14 @@
 #ifndef STEPBOX_IDMAP_H
 #define STEPBOX_IDMAP_H
 
-#include "opts.h"
+#include <limits.h>
+
+#include "fs.h"
 #include "userns.h"
 
 struct shifted_layers {
-	char image[4096];                /* the image, as the lowest layer */
-	char layers[MAX_LAYERS][4096];   /* the --layer dirs above it */
+	char image[PATH_MAX];                /* the image, as the lowest layer */
+	char layers[MAX_LAYERS][PATH_MAX];   /* the --layer dirs above it */
 	int nlayers;
 	int mounted;                     /* how many are idmapped mounts */
 };
@@ -35,10 +37,11 @@ struct shifted_layers {
 /*
  * Fill `out` with lower-layer paths for the image and `layers` whose owners
  * are shifted by `uids` and `gids`: idmapped mounts or copies, in `copy_dir`.
- * Call it before clone(): the mounts are made in a mount namespace of the
- * runtime's own, which the child's is copied from.
+ * Call it before clone(), in a mount namespace of the runtime's own
+ * (fs_enter_own_mount_namespace()): the mounts are made there, the child's
+ * mount table is copied from it, and the host's never sees them.
  */
-void idmap_layers(const char *image, char layers[][4096], int nlayers,
+void idmap_layers(const char *image, char layers[][PATH_MAX], int nlayers,
 		  const struct id_range *uids, const struct id_range *gids,
 		  const char *copy_dir, struct shifted_layers *out);
 

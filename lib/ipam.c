@@ -39,23 +39,53 @@ bool ipam_parse_cidr(const char *text, struct in_addr *addr, int *prefix,
 	return true;
 }
 
+/* The pool, STEPBOX_SUBNET or the default; false and a reason if it is no pool. */
+static bool read_pool(struct in_addr *pool, int *prefix, char *why, size_t why_size)
+{
+	const char *text = getenv("STEPBOX_SUBNET");
+	char reason[96];
+
+	if (text == NULL || text[0] == '\0')
+		text = IPAM_DEFAULT_POOL;
+	if (!ipam_parse_cidr(text, pool, prefix, reason, sizeof(reason))) {
+		snprintf(why, why_size, "STEPBOX_SUBNET=%s: %s", quote(text), reason);
+		return false;
+	}
+	if (*prefix > 30 || *prefix < 8) {
+		snprintf(why, why_size, "STEPBOX_SUBNET=%s: the pool must be a /8 to a /30",
+			 quote(text));
+		return false;
+	}
+	pool->s_addr &= mask_of(*prefix);
+	return true;
+}
+
 void ipam_check_request(const char *text)
 {
-	struct in_addr addr;
+	struct in_addr addr, pool;
 	uint32_t host_part;
-	int prefix;
-	char why[128];
+	int prefix, pool_prefix;
+	char why[192], pool_text[INET_ADDRSTRLEN];
 
 	if (!ipam_parse_cidr(text, &addr, &prefix, why, sizeof(why)))
-		die("--ip %s: %s", text, why);
+		die("--ip %s: %s", quote(text), why);
 	if (prefix > 30)
 		die("--ip %s: a /%d has no room for the container and its gateway; use /30 or shorter",
-		    text, prefix);
-	if (prefix < 8)
-		die("--ip %s: a /%d is far too large for one container; use /8 to /30", text, prefix);
+		    quote(text), prefix);
+	if (!read_pool(&pool, &pool_prefix, why, sizeof(why)))
+		die("%s", why);
+	/*
+	 * The host routes the container's whole subnet into it while it runs:
+	 * only stepbox's own private range may be handed out, never a piece
+	 * of someone else's network.
+	 */
+	inet_ntop(AF_INET, &pool, pool_text, sizeof(pool_text));
+	if (prefix < pool_prefix || ((addr.s_addr ^ pool.s_addr) & mask_of(pool_prefix)) != 0)
+		die("--ip %s: not inside stepbox's subnet %s/%d (set STEPBOX_SUBNET to use "
+		    "another private range)", quote(text), pool_text, pool_prefix);
 	host_part = ntohl(addr.s_addr & ~mask_of(prefix));
 	if (host_part == 0 || host_part == ntohl(~mask_of(prefix)))
-		die("--ip %s: that is the %s address of the subnet", text,
+		die("--ip %s: that is the %s address of the subnet", quote(text),
 		    host_part == 0 ? "network" : "broadcast");
 }
 
@@ -86,15 +116,14 @@ static void collect_address(struct nlmsghdr *msg, void *arg)
 	}
 }
 
-static void read_host_addresses(struct host_addresses *found)
+static int read_host_addresses(struct host_addresses *found)
 {
 	struct nl_request req;
 	struct ifaddrmsg ifa = { .ifa_family = AF_INET };
 
 	found->count = 0;
 	nl_begin(&req, RTM_GETADDR, 0, &ifa, sizeof(ifa));
-	if (nl_dump(&req, collect_address, found) == -1)
-		die_errno(NULL, "netlink RTM_GETADDR (list the host's addresses)");
+	return nl_dump(&req, collect_address, found);
 }
 
 /* Two subnets overlap when they agree on the bits of the shorter prefix. */
@@ -120,34 +149,33 @@ static struct in_addr gateway_for(struct in_addr container, int prefix)
 	return first;
 }
 
-void ipam_choose(const char *requested, struct ipam_lease *lease)
+int ipam_choose(const char *requested, struct ipam_lease *lease, char *why, size_t why_size)
 {
 	struct host_addresses host;
-	const char *pool_text = getenv("STEPBOX_SUBNET");
 	struct in_addr pool;
 	int pool_prefix, i;
-	char why[128];
 
-	read_host_addresses(&host);
-
-	if (requested) {
-		ipam_parse_cidr(requested, &lease->container, &lease->prefix, why, sizeof(why));
-		struct in_addr net = { lease->container.s_addr & mask_of(lease->prefix) };
-		if ((i = overlapping(&host, net, lease->prefix)) >= 0)
-			die("--ip %s: the subnet is in use on this host (%s has %s/%d)", requested,
-			    host.list[i].ifname, inet_ntoa(host.list[i].addr), host.list[i].prefix);
-		lease->gateway = gateway_for(lease->container, lease->prefix);
-		return;
+	if (read_host_addresses(&host) == -1) {
+		snprintf(why, why_size, "netlink RTM_GETADDR (list the host's addresses): %s",
+			 strerror(errno));
+		return -1;
 	}
 
-	if (pool_text == NULL || pool_text[0] == '\0')
-		pool_text = IPAM_DEFAULT_POOL;
-	if (!ipam_parse_cidr(pool_text, &pool, &pool_prefix, why, sizeof(why)) ||
-	    pool_prefix > 30)
-		die("STEPBOX_SUBNET=%s: %s", pool_text,
-		    pool_prefix > 30 ? "the pool must be a /30 or larger" : why);
-	pool.s_addr &= mask_of(pool_prefix);
+	if (requested) {
+		ipam_parse_cidr(requested, &lease->container, &lease->prefix, why, why_size);
+		struct in_addr net = { lease->container.s_addr & mask_of(lease->prefix) };
+		if ((i = overlapping(&host, net, lease->prefix)) >= 0) {
+			snprintf(why, why_size, "--ip %s: the subnet is in use on this host (%s has %s/%d)",
+				 quote(requested), host.list[i].ifname, inet_ntoa(host.list[i].addr),
+				 host.list[i].prefix);
+			return -1;
+		}
+		lease->gateway = gateway_for(lease->container, lease->prefix);
+		return 0;
+	}
 
+	if (!read_pool(&pool, &pool_prefix, why, why_size))
+		return -1;
 	/* Walk the pool in /30 steps: network, gateway (.1), container (.2), broadcast. */
 	for (uint32_t block = 0; block < (1u << (30 - pool_prefix)); block++) {
 		struct in_addr net = { htonl(ntohl(pool.s_addr) + block * 4) };
@@ -157,8 +185,9 @@ void ipam_choose(const char *requested, struct ipam_lease *lease)
 		lease->prefix = 30;
 		lease->gateway.s_addr = htonl(ntohl(net.s_addr) + 1);
 		lease->container.s_addr = htonl(ntohl(net.s_addr) + 2);
-		return;
+		return 0;
 	}
-	die("no free /30 left in %s — stop some containers, or set STEPBOX_SUBNET to a larger pool",
-	    pool_text);
+	snprintf(why, why_size, "no free /30 left in stepbox's subnet — stop some containers, "
+		 "or set STEPBOX_SUBNET to a larger pool");
+	return -1;
 }

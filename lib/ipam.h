@@ -16,6 +16,7 @@
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #define IPAM_DEFAULT_POOL "10.123.0.0/16"
 
@@ -30,18 +31,19 @@ bool ipam_parse_cidr(const char *text, struct in_addr *addr, int *prefix,
 		     char *why, size_t why_size);
 
 /*
- * Check a requested "--ip A.B.C.D/N" for a container: a subnet with room for
- * two hosts (N <= 30), A neither its network nor its broadcast address.
- * Dies (exit 125) with the reason.
+ * Check a requested "--ip A.B.C.D/N" for a container: inside the pool
+ * (STEPBOX_SUBNET) with a prefix no wider than the pool's, room for two
+ * hosts (N <= 30), A neither its network nor its broadcast address. Dies
+ * (exit 125) with the reason: it runs while the options are parsed.
  */
 void ipam_check_request(const char *text);
 
 /*
  * Choose the lease: the requested address (text, may be NULL) if its subnet
- * is free on this host, else the first free /30 of the pool. Dies (exit 125)
- * if the requested subnet is in use or the pool is full. The caller holds the
- * lock that serialises allocations, until the gateway address is assigned.
+ * is free on this host, else the first free /30 of the pool. The caller holds
+ * the lock that serialises allocations, until the gateway address is
+ * assigned — so this does not die: -1 and the reason in `why`.
  */
-void ipam_choose(const char *requested, struct ipam_lease *lease);
+int ipam_choose(const char *requested, struct ipam_lease *lease, char *why, size_t why_size);
 
 #endif

@@ -30,9 +30,33 @@ void trace_enable(void)
 	tracing = true;
 }
 
-bool trace_enabled(void)
+const char *quote(const char *s)
 {
-	return tracing;
+	static char buffers[4][256 * 4 + 8];
+	static int next;
+	char *out = buffers[next++ % 4], *p = out;
+	size_t n;
+
+	*p++ = '"';
+	for (n = 0; s[n] && n < 200; n++) {
+		unsigned char c = s[n];
+
+		if (c == '\n')
+			p += sprintf(p, "\\n");
+		else if (c == '\t')
+			p += sprintf(p, "\\t");
+		else if (c == '"' || c == '\\')
+			p += sprintf(p, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			p += sprintf(p, "\\x%02x", c);
+		else
+			*p++ = c;
+	}
+	if (s[n])
+		p += sprintf(p, "...");
+	*p++ = '"';
+	*p = '\0';
+	return out;
 }
 
 static double ms_since_start(void)

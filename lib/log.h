@@ -21,8 +21,16 @@ const char *log_progname(void);
 
 /* --trace: print each kernel call to stderr as "[  0.123 ms] call(args)". */
 void trace_enable(void);
-bool trace_enabled(void);
 void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * A user's string made safe for a one-line message, the way docker's %q
+ * does it: in double quotes, with newlines, tabs, quotes and every other
+ * control character escaped (\n, \t, \", \x1b), cut at 200 bytes.
+ * The result lives in one of 4 rotating buffers: use it in the message at
+ * hand (up to 4 quoted strings in one message), do not keep it.
+ */
+const char *quote(const char *s);
 
 /* "prog: <message>" and exit 125. */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -3,6 +3,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "netlink.h"
+#include "lock.h"
 #include "rundir.h"
 
 #include <arpa/inet.h>
@@ -15,23 +16,34 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The index of link `name`, or 0 (and errno) if there is none. */
 static int link_index(const char *name)
 {
-	unsigned index = if_nametoindex(name);
+	return if_nametoindex(name);
+}
 
-	if (index == 0)
-		die_errno(NULL, "if_nametoindex(\"%s\")", name);
-	return index;
+/* What to tell the user when the kernel refused a network change. */
+static const char *hint_for(int err)
+{
+	return err == EOPNOTSUPP ? "is the veth module loaded? try: modprobe veth"
+	       : err == EPERM ? "changing the network needs root (CAP_NET_ADMIN)"
+	       : err == EEXIST ? "a link or address of that name exists already"
+	       : NULL;
+}
+
+/* Send the request: 0, or -1 with errno and what was asked in `what`. */
+static int talk(struct nl_request *req, const char *what)
+{
+	if (nl_talk(req) == -1)
+		return -1;
+	trace("netlink %s", what);
+	return 0;
 }
 
 static void talk_or_die(struct nl_request *req, const char *what)
 {
-	if (nl_talk(req) == -1)
-		die_errno(errno == EOPNOTSUPP ? "is the veth module loaded? try: modprobe veth"
-			  : errno == EPERM ? "changing the network needs root (CAP_NET_ADMIN)"
-			  : errno == EEXIST ? "a link or address of that name exists already"
-			  : NULL, "netlink %s", what);
-	trace("netlink %s", what);
+	if (talk(req, what) == -1)
+		die_errno(hint_for(errno), "netlink %s", what);
 }
 
 /*
@@ -39,7 +51,7 @@ static void talk_or_die(struct nl_request *req, const char *what)
  * the network namespace of process `peer_netns_pid` — so there is never a
  * moment when both ends sit on the host.
  */
-void net_veth_create(const char *name, const char *peer, pid_t peer_netns_pid)
+int net_veth_create(const char *name, const char *peer, pid_t peer_netns_pid)
 {
 	struct nl_request req;
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
@@ -62,19 +74,21 @@ void net_veth_create(const char *name, const char *peer, pid_t peer_netns_pid)
 
 	snprintf(what, sizeof(what), "RTM_NEWLINK veth %s <-> %s (in the netns of pid %d)",
 		 name, peer, peer_netns_pid);
-	talk_or_die(&req, what);
+	return talk(&req, what);
 }
 
-void net_link_set_alias(const char *name, const char *alias)
+int net_link_set_alias(const char *name, const char *alias)
 {
 	struct nl_request req;
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = link_index(name) };
 	char what[128];
 
+	if (ifi.ifi_index == 0)
+		return -1;
 	nl_begin(&req, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
 	nl_add_string(&req, IFLA_IFALIAS, alias);
 	snprintf(what, sizeof(what), "RTM_NEWLINK %s alias \"%s\"", name, alias);
-	talk_or_die(&req, what);
+	return talk(&req, what);
 }
 
 void net_link_set_up(const char *name)
@@ -84,26 +98,30 @@ void net_link_set_up(const char *name)
 				 .ifi_flags = IFF_UP, .ifi_change = IFF_UP };
 	char what[64];
 
+	if (ifi.ifi_index == 0)
+		die_errno(NULL, "if_nametoindex(\"%s\")", name);
 	nl_begin(&req, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
 	snprintf(what, sizeof(what), "RTM_NEWLINK %s up", name);
 	talk_or_die(&req, what);
 }
 
-void net_addr_add(const char *name, struct in_addr addr, int prefix)
+int net_addr_add(const char *name, struct in_addr addr, int prefix)
 {
 	struct nl_request req;
 	struct ifaddrmsg ifa = { .ifa_family = AF_INET, .ifa_prefixlen = prefix,
 				 .ifa_index = link_index(name) };
 	char what[96];
 
+	if (ifa.ifa_index == 0)
+		return -1;
 	nl_begin(&req, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa));
 	nl_add_attr(&req, IFA_LOCAL, &addr, sizeof(addr));
 	nl_add_attr(&req, IFA_ADDRESS, &addr, sizeof(addr));
 	snprintf(what, sizeof(what), "RTM_NEWADDR %s/%d on %s", inet_ntoa(addr), prefix, name);
-	talk_or_die(&req, what);
+	return talk(&req, what);
 }
 
-void net_route_add_default(struct in_addr gateway)
+int net_route_add_default(struct in_addr gateway)
 {
 	struct nl_request req;
 	struct rtmsg rtm = { .rtm_family = AF_INET, .rtm_table = RT_TABLE_MAIN,
@@ -114,7 +132,7 @@ void net_route_add_default(struct in_addr gateway)
 	nl_begin(&req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rtm, sizeof(rtm));
 	nl_add_attr(&req, RTA_GATEWAY, &gateway, sizeof(gateway));
 	snprintf(what, sizeof(what), "RTM_NEWROUTE default via %s", inet_ntoa(gateway));
-	talk_or_die(&req, what);
+	return talk(&req, what);
 }
 
 int net_link_delete(const char *name)
@@ -156,11 +174,16 @@ static void undo_link(void *link)
 	net_disconnect_container(link);
 }
 
-void net_connect_container(struct net_link *link, pid_t pid, bool veth,
+void net_host_if_name(char name[IF_NAMESIZE], const char *id)
+{
+	snprintf(name, IF_NAMESIZE, "sb-%.12s", id);
+}
+
+void net_connect_container(struct net_link *link, const char *id, pid_t pid, bool veth,
 			   const char *requested_ip, const char *name)
 {
-	int host_ns, container_ns, lock;
-	char alias[128];
+	int host_ns, container_ns, lock, err = 0;
+	char alias[128], why[256] = "";
 
 	link->connected = false;
 	if (!veth)
@@ -168,29 +191,47 @@ void net_connect_container(struct net_link *link, pid_t pid, bool veth,
 
 	/*
 	 * Choose a free subnet and take it by putting the gateway address on
-	 * the host end, under a lock, so two runtimes starting at once never
-	 * pick the same one.
+	 * the host end, under the host lock, so two runtimes starting at once
+	 * never pick the same one. Nothing in here dies: the lock goes first.
 	 */
-	lock = rundir_lock_host();
-	ipam_choose(requested_ip, &link->lease);
-	snprintf(link->host_if, sizeof(link->host_if), "sb-%d", getpid());
-	net_veth_create(link->host_if, "eth0", pid);
-	link->connected = true;
-	cleanup_on_exit(undo_link, link);
-	net_addr_add(link->host_if, link->lease.gateway, link->lease.prefix);
-	rundir_unlock_host(lock);
+	net_host_if_name(link->host_if, id);
+	if ((lock = lock_take(rundir_root())) == -1)
+		die_errno(NULL, "lock %s", quote(rundir_root()));
+	if (ipam_choose(requested_ip, &link->lease, why, sizeof(why)) == -1) {
+		lock_release(lock);
+		die("%s", why);
+	}
+	if (net_veth_create(link->host_if, "eth0", pid) == 0) {
+		link->connected = true;
+		cleanup_on_exit(undo_link, link);
+		if (net_addr_add(link->host_if, link->lease.gateway, link->lease.prefix) == -1)
+			err = errno;
+	} else {
+		err = errno;
+	}
+	lock_release(lock);
+	if (err) {
+		errno = err;
+		die_errno(hint_for(err), "netlink: wire %s to the container's eth0 (%s)",
+			  link->host_if, inet_ntoa(link->lease.gateway));
+	}
 
-	snprintf(alias, sizeof(alias), "stepbox container %s", name);
-	net_link_set_alias(link->host_if, alias);
+	snprintf(alias, sizeof(alias), "stepbox container %.12s (%s)", id, name);
+	if (net_link_set_alias(link->host_if, alias) == -1)
+		die_errno(hint_for(errno), "netlink: alias of %s", link->host_if);
 	net_link_set_up(link->host_if);
 
 	/* The container's end is configured from inside its namespace. */
 	host_ns = open_netns(getpid());
 	container_ns = open_netns(pid);
 	enter_netns(container_ns, "the container's");
-	net_addr_add("eth0", link->lease.container, link->lease.prefix);
+	if (net_addr_add("eth0", link->lease.container, link->lease.prefix) == -1)
+		die_errno(hint_for(errno), "netlink: address %s on eth0",
+			  inet_ntoa(link->lease.container));
 	net_link_set_up("eth0");
-	net_route_add_default(link->lease.gateway);
+	if (net_route_add_default(link->lease.gateway) == -1)
+		die_errno(hint_for(errno), "netlink: default route via %s",
+			  inet_ntoa(link->lease.gateway));
 	enter_netns(host_ns, "the host's");
 	close(container_ns);
 	close(host_ns);
@@ -204,4 +245,13 @@ void net_disconnect_container(struct net_link *link)
 	/* ENODEV: the namespace went first and took the pair with it. */
 	if (net_link_delete(link->host_if) == -1 && errno != ENODEV)
 		warn_errno("netlink RTM_DELLINK %s", link->host_if);
+}
+
+void net_remove_leftovers(const char *id)
+{
+	char host_if[IF_NAMESIZE];
+
+	net_host_if_name(host_if, id);
+	if (net_link_delete(host_if) == 0)
+		trace("veth %s was left by a run that was killed", host_if);
 }

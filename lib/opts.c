@@ -111,12 +111,12 @@ static void check_hostname(const char *name)
 	if (len == 0)
 		die("--hostname: the name is empty");
 	if (len > 64)
-		die("--hostname: \"%.20s...\" is %zu characters; the kernel allows at most 64",
-		    name, len);
+		die("--hostname: %s is %zu characters; the kernel allows at most 64",
+		    quote(name), len);
 	if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			 "0123456789-.") != len || name[0] == '-' || name[0] == '.')
-		die("--hostname: \"%s\" is not a hostname (use letters, digits, '-' and '.')",
-		    name);
+		die("--hostname: %s is not a hostname (use letters, digits, '-' and '.')",
+		    quote(name));
 }
 
 /* A directory that exists; store its absolute path. What names it: "ROOTFS" or "--layer". */
@@ -127,41 +127,37 @@ static void resolve_directory(const char *what, const char *path, char *out)
 	if (stat(path, &st) == -1)
 		die_errno(errno == ENOENT && strcmp(what, "ROOTFS") == 0
 				  ? "build the default image with: make rootfs" : NULL,
-			  "%s \"%s\"", what, path);
+			  "%s %s", what, quote(path));
 	if (!S_ISDIR(st.st_mode))
-		die("%s \"%s\" is not a directory", what, path);
+		die("%s %s is not a directory", what, quote(path));
 	if (realpath(path, out) == NULL)
-		die_errno(NULL, "realpath(\"%s\")", path);
+		die_errno(NULL, "realpath(%s)", quote(path));
 	if (strcmp(out, "/") == 0)
-		die("%s \"%s\" is the host's own / — that would be no container at all",
-		    what, path);
+		die("%s %s is the host's own / — that would be no container at all",
+		    what, quote(path));
 }
 
-/*
- * Who the container's root is on the host. Root may map any range (default:
- * /etc/subuid's "stepbox" entry, or 100000:65536). Anyone else may map only
- * their own UID and GID, to 0 — and cannot create the host end of a veth.
- */
-static void choose_id_ranges(struct options *o, bool root, const char *remap,
-			     const char *net_mode)
+void opts_choose_id_ranges(struct options *o)
 {
-	if (root) {
-		if (remap == NULL) {
+	if (geteuid() == 0) {
+		if (o->userns_remap == NULL) {
 			userns_default_range("/etc/subuid", &o->uids);
 			userns_default_range("/etc/subgid", &o->gids);
 		}
 		return;
 	}
-	if (remap)
+	if (o->userns_remap)
 		die("--userns-remap %s: only root may map other IDs; without sudo your own "
-		    "UID %d maps to 0", remap, getuid());
-	if ((net_mode && o->veth) || o->ip)
+		    "UID %d maps to 0", quote(o->userns_remap), getuid());
+	if ((o->net_given && o->veth) || o->ip)
 		die("%s needs root: the host end of a veth lives in the host's network "
 		    "namespace — without sudo the network is --net none",
 		    o->ip ? "--ip" : "--net veth");
 	o->veth = false;
 	o->uids = (struct id_range){ getuid(), 1 };
 	o->gids = (struct id_range){ getgid(), 1 };
+	trace("without root: the container's 0 is your UID %d and GID %d; --net none",
+	      getuid(), getgid());
 }
 
 /* "64m", "1g", "512k", "1048576": bytes. Dies on anything else. */
@@ -181,11 +177,12 @@ static long long parse_size(const char *text)
 		}
 	}
 	if (errno || end == text || *end || !(n >= 0) || text[0] == '-')
-		die("--memory %s: not a size (a number with k, m or g, like 64m)", text);
+		die("--memory %s: not a size (a number with k, m or g, like 64m)", quote(text));
 	if (n * unit < 4 * (1 << 20))
-		die("--memory %s: below 4m no program can even start; use 4m or more", text);
+		die("--memory %s: below 4m no program can even start; use 4m or more",
+		    quote(text));
 	if (n * unit > 1e18)
-		die("--memory %s: too large", text);
+		die("--memory %s: too large (at most 1e18 bytes)", quote(text));
 	return (long long)(n * unit);
 }
 
@@ -198,11 +195,11 @@ static double parse_cpus(const char *text)
 	errno = 0;
 	n = strtod(text, &end);
 	if (errno || end == text || *end || !(n > 0))
-		die("--cpus %s: not a positive number of CPUs, like 0.5", text);
+		die("--cpus %s: not a positive number of CPUs, like 0.5", quote(text));
 	if (n < 0.01)
-		die("--cpus %s: the smallest limit is 0.01 (1 ms in each 100 ms)", text);
+		die("--cpus %s: the smallest limit is 0.01 (1 ms in each 100 ms)", quote(text));
 	if (online > 0 && n > online)
-		die("--cpus %s: this machine has %ld CPUs", text, online);
+		die("--cpus %s: this machine has %ld CPUs", quote(text), online);
 	return n;
 }
 
@@ -213,8 +210,12 @@ static long parse_pids(const char *text)
 
 	errno = 0;
 	n = strtol(text, &end, 10);
-	if (errno || end == text || *end || n < 1)
-		die("--pids-limit %s: not a whole number of at least 1", text);
+	if (errno || end == text || *end || n < 1 || text[0] < '0' || text[0] > '9')
+		die("--pids-limit %s: not a whole number of at least 1", quote(text));
+	/* The kernel's PID_MAX_LIMIT: pids.max takes nothing larger. */
+	if (n > 4194304)
+		die("--pids-limit %s: at most 4194304 (the kernel's largest PID count)",
+		    quote(text));
 	return n;
 }
 
@@ -223,7 +224,6 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 {
 	struct option longopts[NOPTIONS + 1];
 	static char *default_cmd[] = { "/bin/sh", NULL };
-	const char *net_mode = NULL, *remap = NULL;
 	bool root = geteuid() == 0;
 	char why[128];
 	int key;
@@ -245,9 +245,9 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 			const char *bad = argv[optind - 1];
 
 			if (optopt && find_option(optopt) && find_option(optopt)->has_arg)
-				die("option %s needs a value — see %s --help", bad,
+				die("option %s needs a value — see %s --help", quote(bad),
 				    log_progname());
-			die("unknown option %s — see %s --help", bad, log_progname());
+			die("unknown option %s — see %s --help", quote(bad), log_progname());
 		}
 		if (opt->feature && !(opt->feature & features))
 			die("option --%s comes with step %s; this is %s — see %s --help",
@@ -265,9 +265,9 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 			break;
 		case 'N':
 			if (strcmp(optarg, "veth") != 0 && strcmp(optarg, "none") != 0)
-				die("--net %s: MODE is veth or none", optarg);
+				die("--net %s: MODE is veth or none", quote(optarg));
 			o->veth = strcmp(optarg, "veth") == 0;
-			net_mode = optarg;
+			o->net_given = true;
 			break;
 		case 'I':
 			ipam_check_request(optarg);
@@ -275,9 +275,9 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 			break;
 		case 'U':
 			if (!userns_parse_range(optarg, &o->uids, why, sizeof(why)))
-				die("--userns-remap %s: %s", optarg, why);
+				die("--userns-remap %s: %s", quote(optarg), why);
 			o->gids = o->uids;
-			remap = optarg;
+			o->userns_remap = optarg;
 			break;
 		case 'm':
 			o->limits.memory = parse_size(optarg);
@@ -296,7 +296,7 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 		}
 	}
 	if (o->ip && !o->veth)
-		die("--ip %s: with --net none there is no eth0 to give it to", o->ip);
+		die("--ip %s: with --net none there is no eth0 to give it to", quote(o->ip));
 	if (optind >= argc)
 		die("missing ROOTFS — usage: %s [OPTION]... ROOTFS [CMD [ARG...]]",
 		    log_progname());
@@ -305,9 +305,6 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 	if (!root && !(features & OPT_USERNS))
 		die("must run as root: chroot() and namespaces need privileges — try: sudo %s ...",
 		    argv[0]);
-	if (features & OPT_USERNS)
-		choose_id_ranges(o, root, remap, net_mode);
-
 	resolve_directory("ROOTFS", argv[optind], o->rootfs);
 	o->cmd = optind + 1 < argc ? &argv[optind + 1] : default_cmd;
 	if (o->trace)

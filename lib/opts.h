@@ -1,20 +1,26 @@
 /*
  * opts — the command line every step shares:
  *
- *     build/NN-name [--trace] [--hostname NAME] [--layer DIR]... ROOTFS [CMD [ARG...]]
+ *     build/NN-name [--help] [--trace] [--hostname NAME] [--layer DIR]...
+ *                   [--net veth|none] [--ip ADDR/PREFIX] [--userns-remap START:COUNT]
+ *                   [-m|--memory SIZE] [--cpus N] [--pids-limit N] ROOTFS [CMD [ARG...]]
  *
  * Each step says which options it knows (a mask of OPT_* bits). An option that
  * belongs to a later step is refused with a line that names that step, so a
  * student who tries `01-chroot --hostname box` learns where hostnames come in.
  *
- * opts_parse() dies (exit 125) on any bad input, before anything is created.
+ * opts_parse() dies (exit 125) on any bad input, before anything is created,
+ * with one line that quotes what the user typed.
  */
 #ifndef STEPBOX_OPTS_H
 #define STEPBOX_OPTS_H
 
 #include <stdbool.h>
 
+#include <limits.h>
+
 #include "cgroup.h"
+#include "fs.h"
 #include "userns.h"
 
 enum {
@@ -25,17 +31,18 @@ enum {
 	OPT_LIMITS   = 1 << 4, /* -m/--memory, --cpus, --pids-limit (07-cgroups) */
 };
 
-#define MAX_LAYERS 8
 #define DEFAULT_HOSTNAME "stepbox"
 
 struct options {
 	bool trace;
 	const char *hostname;            /* valid when the step has OPT_HOSTNAME */
-	char rootfs[4096];               /* absolute, resolved path of ROOTFS */
-	char layers[MAX_LAYERS][4096];   /* extra read-only layers, lowest first */
+	char rootfs[PATH_MAX];               /* absolute, resolved path of ROOTFS */
+	char layers[MAX_LAYERS][PATH_MAX];   /* extra read-only layers, lowest first */
 	int nlayers;
 	bool veth;                       /* --net veth (default) or --net none */
 	const char *ip;                  /* --ip ADDR/PREFIX, or NULL: allocate */
+	const char *userns_remap;        /* --userns-remap as given, or NULL */
+	bool net_given;                  /* --net was on the command line */
 	struct id_range uids, gids;      /* with OPT_USERNS: host IDs of the container's 0.. */
 	struct cg_limits limits;         /* with OPT_LIMITS; 0: no limit */
 	char **cmd;                      /* NULL-terminated; /bin/sh by default */
@@ -47,5 +54,14 @@ struct options {
  */
 void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 		const char *summary);
+
+/*
+ * Step 06 on: who the container's root is on the host. As root: the
+ * --userns-remap range, else /etc/subuid's (and subgid's) "stepbox" entry,
+ * else 100000:65536. Without root: only your own UID and GID, mapped to 0 —
+ * and the network becomes --net none, since the host end of a veth needs
+ * root (asking for a veth or --ip then is an error). Dies on a conflict.
+ */
+void opts_choose_id_ranges(struct options *o);
 
 #endif

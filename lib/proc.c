@@ -13,18 +13,22 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <linux/close_range.h>
+#include <stdbool.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHILD_STACK_SIZE (1024 * 1024)
 
-/* The sync pipe: the child reads, the parent writes one byte to release it. */
-static int sync_pipe[2] = { -1, -1 };
-
 struct child_start {
 	int (*fn)(void *);
 	void *arg;
+	struct proc_child *child;
 };
+
+/* The signals a runtime passes on to its container. */
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 
 static void flag_names(int flags, char *out, size_t size)
 {
@@ -38,21 +42,22 @@ static void flag_names(int flags, char *out, size_t size)
 
 	out[0] = '\0';
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (flags & names[i].flag)
+		if ((flags & names[i].flag) && len < size)
 			len += snprintf(out + len, size - len, "%s%s", len ? "|" : "",
 					names[i].name);
 	if (len == 0)
 		snprintf(out, size, "0");
 }
 
-static void forward_signals_to(pid_t pid);
-
 /* What the clone()d child runs first, before the step's own function. */
 static int child_trampoline(void *arg)
 {
 	struct child_start *start = arg;
 
-	close(sync_pipe[1]);
+	close(start->child->sync[1]);
+	/* The parent holds signals for us; the container's command must not. */
+	if (sigprocmask(SIG_SETMASK, &start->child->saved_mask, NULL) == -1)
+		die_errno(NULL, "sigprocmask(SIG_SETMASK)");
 	/*
 	 * If the runtime dies (even by SIGKILL), the container must not live
 	 * on as an orphan holding mounts and namespaces: ask the kernel to
@@ -63,27 +68,51 @@ static int child_trampoline(void *arg)
 	return start->fn(start->arg);
 }
 
-void proc_die_with_parent(void)
+/* Did the parent die before our PR_SET_PDEATHSIG took effect? Its pipe says so. */
+static void exit_if_parent_died(struct proc_child *child)
 {
-	struct pollfd pfd = { .fd = sync_pipe[0], .events = POLLIN };
+	struct pollfd pfd = { .fd = child->sync[0], .events = POLLIN };
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
-		die_errno(NULL, "prctl(PR_SET_PDEATHSIG)");
-	trace("prctl(PR_SET_PDEATHSIG, SIGKILL)");
-	/* Did the parent die before the request took effect? Its pipe says so. */
 	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP))
 		_exit(EXIT_RUNTIME_ERROR);
 }
 
-pid_t proc_clone(int ns_flags, int (*fn)(void *), void *arg)
+void proc_die_with_parent(struct proc_child *child)
 {
-	struct child_start start = { fn, arg };
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		die_errno(NULL, "prctl(PR_SET_PDEATHSIG)");
+	trace("prctl(PR_SET_PDEATHSIG, SIGKILL)");
+	exit_if_parent_died(child);
+}
+
+void proc_new_session(void)
+{
+	if (setsid() == -1)
+		die_errno(NULL, "setsid()");
+	trace("setsid(): a new session, no controlling terminal");
+}
+
+pid_t proc_clone(struct proc_child *child, int ns_flags, int (*fn)(void *), void *arg)
+{
+	struct child_start start = { fn, arg, child };
+	sigset_t held;
 	char names[160];
 	char *stack;
-	pid_t pid;
 
-	if (pipe2(sync_pipe, O_CLOEXEC) == -1)
+	if (pipe2(child->sync, O_CLOEXEC) == -1)
 		die_errno(NULL, "pipe2()");
+
+	/*
+	 * From the clone on, a signal to the runtime is meant for the
+	 * container. Hold them (and SIGCHLD) now; proc_wait() takes them one
+	 * by one and passes them on, so none is lost during the set-up.
+	 */
+	sigemptyset(&held);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(&held, forwarded[i]);
+	sigaddset(&held, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &held, &child->saved_mask) == -1)
+		die_errno(NULL, "sigprocmask(SIG_BLOCK)");
 
 	/* clone() wants the child's stack; it grows down, so pass its top. */
 	stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
@@ -92,39 +121,38 @@ pid_t proc_clone(int ns_flags, int (*fn)(void *), void *arg)
 		die_errno(NULL, "mmap(child stack)");
 
 	flag_names(ns_flags, names, sizeof(names));
-	pid = clone(child_trampoline, stack + CHILD_STACK_SIZE, ns_flags | SIGCHLD, &start);
-	if (pid == -1)
+	child->pid = clone(child_trampoline, stack + CHILD_STACK_SIZE, ns_flags | SIGCHLD, &start);
+	if (child->pid == -1)
 		die_errno(errno == EPERM && (ns_flags & CLONE_NEWUSER) ? userns_refusal_hint()
 			  : errno == EPERM ? "creating namespaces needs root (or see step 06)"
 			  : errno == ENOSPC ? "too many namespaces: see /proc/sys/user/max_*_namespaces"
 			  : NULL, "clone(%s)", names);
-	trace("clone(%s) = %d (host pid)", names, pid);
+	trace("clone(%s) = %d (host pid)", names, child->pid);
 
 	/* The child has its own copy of the stack (no CLONE_VM): ours can go. */
 	munmap(stack, CHILD_STACK_SIZE);
-	close(sync_pipe[0]);
-	forward_signals_to(pid);
-	return pid;
+	close(child->sync[0]);
+	child->sync[0] = -1;
+	return child->pid;
 }
 
-void proc_release_child(void)
+void proc_release_child(struct proc_child *child)
 {
 	/*
 	 * The write end stays open until the runtime exits: the child uses the
 	 * hang-up of this pipe to notice that we died before its PDEATHSIG was set.
 	 */
-	if (write(sync_pipe[1], "g", 1) != 1)
+	if (write(child->sync[1], "g", 1) != 1)
 		die_errno(NULL, "write(sync pipe)");
 }
 
-void proc_wait_for_parent(void)
+void proc_wait_for_parent(struct proc_child *child)
 {
-	struct pollfd pfd = { .fd = sync_pipe[0], .events = POLLIN };
 	char go;
 	ssize_t n;
 
 	do
-		n = read(sync_pipe[0], &go, 1);
+		n = read(child->sync[0], &go, 1);
 	while (n == -1 && errno == EINTR);
 	/*
 	 * End of file: the runtime died before releasing us (it has said why).
@@ -132,41 +160,11 @@ void proc_wait_for_parent(void)
 	 */
 	if (n != 1)
 		_exit(EXIT_RUNTIME_ERROR);
-
-	/* Did the parent die before our PR_SET_PDEATHSIG took effect? */
-	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP))
-		_exit(EXIT_RUNTIME_ERROR);
+	exit_if_parent_died(child);
 	/* The read end stays open (until execve: O_CLOEXEC) for proc_die_with_parent(). */
 }
 
 /* ---- waiting, and passing signals on ---------------------------------- */
-
-static volatile sig_atomic_t container_pid;
-static volatile sig_atomic_t stop_requested;
-static volatile sig_atomic_t killed_after_grace;
-
-static void forward_signal(int sig)
-{
-	kill(container_pid, sig);
-	/*
-	 * A PID 1 ignores every signal it has no handler for (the kernel
-	 * protects init). A shell or `sleep` as PID 1 would ignore our SIGTERM
-	 * forever; give it STOP_GRACE_SECONDS, then SIGKILL, which PID 1 cannot
-	 * ignore when it comes from outside its namespace.
-	 */
-	if ((sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) &&
-	    !stop_requested) {
-		stop_requested = 1;
-		alarm(STOP_GRACE_SECONDS);
-	}
-}
-
-static void kill_after_grace(int sig)
-{
-	(void)sig;
-	killed_after_grace = 1;
-	kill(container_pid, SIGKILL);
-}
 
 /*
  * The shell's rule, which docker follows: a process killed by signal N
@@ -181,39 +179,99 @@ static int exit_status_of(int wstatus)
 	return EXIT_RUNTIME_ERROR;
 }
 
-/*
- * From the moment the child exists, a signal to the runtime is meant for the
- * container: pass it on (also while the parent is still setting things up).
- */
-static void forward_signals_to(pid_t pid)
+static bool is_stop_signal(int sig)
 {
-	static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-	struct sigaction sa = { .sa_handler = forward_signal };
-
-	container_pid = pid;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		if (sigaction(forwarded[i], &sa, NULL) == -1)
-			die_errno(NULL, "sigaction(%s)", strsignal(forwarded[i]));
-	sa.sa_handler = kill_after_grace;
-	if (sigaction(SIGALRM, &sa, NULL) == -1)
-		die_errno(NULL, "sigaction(SIGALRM)");
+	return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
 }
 
-int proc_wait(pid_t pid)
+static double now_seconds(void)
 {
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec + now.tv_nsec / 1e9;
+}
+
+int proc_wait(struct proc_child *child)
+{
+	double kill_at = 0;   /* 0: no stop asked for yet */
+	bool killed_after_grace = false;
+	sigset_t waiting_for;
 	int wstatus;
 
-	while (waitpid(pid, &wstatus, 0) == -1)
-		if (errno != EINTR)
-			die_errno(NULL, "waitpid(%d)", pid);
-	alarm(0);
+	sigemptyset(&waiting_for);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(&waiting_for, forwarded[i]);
+	sigaddset(&waiting_for, SIGCHLD);
+
+	for (;;) {
+		struct timespec left, *timeout = NULL;
+		pid_t done = waitpid(child->pid, &wstatus, WNOHANG);
+		int sig;
+
+		if (done == child->pid)
+			break;
+		if (done == -1 && errno != EINTR)
+			die_errno(NULL, "waitpid(%d)", child->pid);
+		if (kill_at > 0) {
+			double rest = kill_at - now_seconds();
+
+			if (rest < 0)
+				rest = 0;
+			left.tv_sec = (time_t)rest;
+			left.tv_nsec = (long)((rest - left.tv_sec) * 1e9);
+			timeout = &left;
+		}
+		sig = sigtimedwait(&waiting_for, NULL, timeout);
+		if (sig == -1 && errno == EAGAIN) {
+			/*
+			 * A PID 1 ignores every signal it has no handler for (the
+			 * kernel protects init): a shell or `sleep` as PID 1 ignores
+			 * our SIGTERM forever. After the grace period, SIGKILL, which
+			 * PID 1 cannot ignore when it comes from outside its namespace.
+			 */
+			kill(child->pid, SIGKILL);
+			killed_after_grace = true;
+			kill_at = 0;
+			continue;
+		}
+		if (sig == -1 || sig == SIGCHLD)
+			continue;
+		kill(child->pid, sig);
+		trace("kill(%d, %s): passed on to the container", child->pid, strsignal(sig));
+		if (is_stop_signal(sig) && kill_at == 0 && !killed_after_grace)
+			kill_at = now_seconds() + STOP_GRACE_SECONDS;
+	}
+	sigprocmask(SIG_SETMASK, &child->saved_mask, NULL);
 
 	if (killed_after_grace)
 		warn("the container ignored the stop signal for %d s, so it was killed "
 		     "(a PID 1 ignores signals it has no handler for)", STOP_GRACE_SECONDS);
-	trace("waitpid(%d) = exit status %d", pid, exit_status_of(wstatus));
+	trace("waitpid(%d) = exit status %d", child->pid, exit_status_of(wstatus));
 	return exit_status_of(wstatus);
+}
+
+/*
+ * Nothing the caller had open may reach the command: an fd on the host's
+ * "/" (exec 9</ in the calling shell) lets it fchdir() out of any root, an
+ * fd on /proc/self/ns/mnt lets it setns() back into the host's mounts — the
+ * class of runc's CVE-2024-21626. Mark every fd above 2 close-on-exec.
+ */
+static void close_inherited_fds(void)
+{
+	long max;
+
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0) {
+		trace("close_range(3, ~0, CLOSE_RANGE_CLOEXEC)");
+		return;
+	}
+	/* Kernels before 5.11: one by one, up to the fd limit. */
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 1 << 20)
+		max = 1 << 20;
+	for (int fd = 3; fd < max; fd++)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	trace("fcntl(3..%ld, F_SETFD, FD_CLOEXEC)", max - 1);
 }
 
 /* ---- becoming the container's command --------------------------------- */
@@ -232,15 +290,16 @@ void proc_exec_command(char **argv)
 	if (term_copy[0])
 		setenv("TERM", term_copy, 1);
 
+	close_inherited_fds();
 	trace("execve(\"%s\")", argv[0]);
 	execvp(argv[0], argv);
 
 	/* Still here: the command is missing (127) or not executable (126). */
 	if (errno == ENOENT || errno == ENOTDIR) {
-		fprintf(stderr, "%s: execve(\"%s\"): %s — is it in the image?\n",
-			log_progname(), argv[0], strerror(errno));
+		fprintf(stderr, "%s: execve(%s): %s — is it in the image?\n",
+			log_progname(), quote(argv[0]), strerror(errno));
 		exit(EXIT_NOT_FOUND);
 	}
-	fprintf(stderr, "%s: execve(\"%s\"): %s\n", log_progname(), argv[0], strerror(errno));
+	fprintf(stderr, "%s: execve(%s): %s\n", log_progname(), quote(argv[0]), strerror(errno));
 	exit(EXIT_CANNOT_EXEC);
 }

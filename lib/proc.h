@@ -3,47 +3,65 @@
  * until the parent is ready, forward signals to it, wait for it, and turn how
  * it ended into the exit status docker would report.
  *
- * Every function here dies (exit 125) when a call fails.
+ * Everything about one child lives in its struct proc_child, which the
+ * caller owns (in step 04 and later, inside struct container): nothing here
+ * is kept in globals. Every function dies (exit 125) when a call fails.
  */
 #ifndef STEPBOX_PROC_H
 #define STEPBOX_PROC_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 /* After a forwarded SIGINT/SIGTERM, how long the container may take to exit. */
 #define STOP_GRACE_SECONDS 3
 
+struct proc_child {
+	pid_t pid;            /* as the host numbers it */
+	int sync[2];          /* the sync pipe: the child reads, the parent writes "go" */
+	sigset_t saved_mask;  /* the parent's signal mask before proc_clone() */
+};
+
 /*
  * Parent: clone() a child into the namespaces in `ns_flags` (CLONE_NEW*)
- * running fn(arg), and return its PID as the host sees it. The child is held
- * on a sync pipe: it must call proc_wait_for_parent() before it goes on, and
- * the parent lets it go with proc_release_child(). From here on, the signals
- * proc_wait() lists are forwarded to the child.
+ * running fn(arg), and return its PID as the host sees it (also in
+ * child->pid). The child is held on the sync pipe: it must call
+ * proc_wait_for_parent() before it goes on, and the parent lets it go with
+ * proc_release_child(). From the clone on, the signals proc_wait() forwards
+ * are held for the child, so none is lost while the parent sets things up.
  */
-pid_t proc_clone(int ns_flags, int (*fn)(void *), void *arg);
-void proc_release_child(void);
+pid_t proc_clone(struct proc_child *child, int ns_flags, int (*fn)(void *), void *arg);
+void proc_release_child(struct proc_child *child);
 
 /* Child: block until the parent calls proc_release_child(). */
-void proc_wait_for_parent(void);
+void proc_wait_for_parent(struct proc_child *child);
 
 /*
  * Child: (again) ask the kernel to SIGKILL us when the runtime dies. The
  * child starts with this set, but any change of its user or group IDs
  * (setresuid in step 06) clears it.
  */
-void proc_die_with_parent(void);
+void proc_die_with_parent(struct proc_child *child);
+
+/*
+ * Child: a session of its own, so the caller's terminal is no longer its
+ * controlling terminal: nothing inside can push keystrokes into the
+ * caller's shell with ioctl(TIOCSTI) without CAP_SYS_ADMIN on the host.
+ */
+void proc_new_session(void);
 
 /*
  * Parent: wait for the child to end, while SIGINT, SIGTERM, SIGHUP, SIGQUIT,
  * SIGUSR1 and SIGUSR2 are forwarded to it. Returns the docker-style exit status:
  * the child's own status, or 128+N if signal N killed it.
  */
-int proc_wait(pid_t pid);
+int proc_wait(struct proc_child *child);
 
 /*
  * Child: replace this process with argv[0] (searched in the container's PATH)
- * with a minimal environment. Never returns: on failure it exits 127 when the
- * command does not exist and 126 when it cannot be executed.
+ * with a minimal environment and no file descriptor but 0, 1 and 2. Never
+ * returns: on failure it exits 127 when the command does not exist and 126
+ * when it cannot be executed.
  */
 void proc_exec_command(char **argv) __attribute__((noreturn));
 

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,13 +20,14 @@ bool userns_parse_range(const char *text, struct id_range *range, char *why, siz
 
 	errno = 0;
 	range->start = strtoul(text, &end, 10);
-	if (errno || end == text || *end != ':' || text[0] == '-') {
+	/* strtoul() would skip spaces and take "-1": only digits may start a number. */
+	if (errno || end == text || *end != ':' || text[0] < '0' || text[0] > '9') {
 		snprintf(why, size, "expected START:COUNT, like 100000:65536");
 		return false;
 	}
 	text = end + 1;
 	range->count = strtoul(text, &end, 10);
-	if (errno || end == text || *end || text[0] == '-') {
+	if (errno || end == text || *end || text[0] < '0' || text[0] > '9') {
 		snprintf(why, size, "expected START:COUNT, like 100000:65536");
 		return false;
 	}
@@ -86,7 +89,9 @@ void userns_write_maps(pid_t pid, const struct id_range *uids, const struct id_r
 
 	snprintf(map, sizeof(map), "0 %lu %lu\n", uids->start, uids->count);
 	write_proc_file(pid, "uid_map", map);
-	write_proc_file(pid, "setgroups", "deny");
+	/* The kernel lets an unprivileged writer set gid_map only after this. */
+	if (geteuid() != 0)
+		write_proc_file(pid, "setgroups", "deny");
 	snprintf(map, sizeof(map), "0 %lu %lu\n", gids->start, gids->count);
 	write_proc_file(pid, "gid_map", map);
 }
@@ -128,11 +133,33 @@ void userns_become_root(void)
 	trace("setresgid(0, 0, 0), setresuid(0, 0, 0)");
 }
 
+void userns_drop_groups(void)
+{
+	char policy[16] = "";
+	FILE *f;
+
+	if (setgroups(0, NULL) == 0) {
+		trace("setgroups(0, NULL): no supplementary group of the host's");
+		return;
+	}
+	/* Rootless, setgroups is "deny": the kernel keeps the user's groups. */
+	if (errno == EPERM && (f = fopen("/proc/self/setgroups", "re"))) {
+		if (fgets(policy, sizeof(policy), f) == NULL)
+			policy[0] = '\0';
+		fclose(f);
+		if (strncmp(policy, "deny", 4) == 0) {
+			trace("setgroups() denied (rootless): the caller's groups stay");
+			return;
+		}
+	}
+	die_errno(NULL, "setgroups(0, NULL)");
+}
+
 int userns_open_with_maps(const struct id_range *uids, const struct id_range *gids)
 {
 	int ready[2], fd;
 	char path[64], byte;
-	pid_t helper;
+	pid_t helper, runtime = getpid();
 
 	if (pipe2(ready, O_CLOEXEC) == -1)
 		die_errno(NULL, "pipe2()");
@@ -140,11 +167,24 @@ int userns_open_with_maps(const struct id_range *uids, const struct id_range *gi
 	if (helper == -1)
 		die_errno(NULL, "fork()");
 	if (helper == 0) {
-		/* The helper only has to exist in a new user namespace. */
-		close(ready[0]);
+		/*
+		 * The helper only has to exist in a new user namespace, and must
+		 * never outlive the runtime: it dies with its parent (checked
+		 * against a parent that is already gone), and holds nothing of
+		 * ours — no lock, no terminal, no caller's pipe.
+		 */
+		int to_parent = fcntl(ready[1], F_DUPFD, 10);
+
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != runtime ||
+		    to_parent == -1)
+			_exit(1);
+		close_range(0, to_parent - 1, 0);
+		close_range(to_parent + 1, ~0U, 0);
+		if (open("/dev/null", O_RDWR) != 0 || dup(0) != 1 || dup(0) != 2)
+			_exit(1);
 		if (unshare(CLONE_NEWUSER) == -1)
 			_exit(1);
-		if (write(ready[1], "r", 1) != 1)
+		if (write(to_parent, "r", 1) != 1)
 			_exit(1);
 		pause();
 		_exit(0);

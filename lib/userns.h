@@ -32,8 +32,9 @@ void userns_default_range(const char *file, struct id_range *range);
 
 /*
  * The parent writes the child's maps before the child goes on: uid_map,
- * then "deny" to setgroups (an unprivileged writer must, so that the child
- * cannot drop supplementary groups it holds outside), then gid_map.
+ * then — without root only — "deny" to setgroups (the kernel requires it of
+ * an unprivileged writer, so that the child cannot drop supplementary
+ * groups it holds outside), then gid_map.
  */
 void userns_write_maps(pid_t pid, const struct id_range *uids, const struct id_range *gids);
 
@@ -51,6 +52,14 @@ const char *userns_refusal_hint(void);
  * runtime runs as root), and must switch to the mapped 0 itself.
  */
 void userns_become_root(void);
+
+/*
+ * Child, as the namespace's root: hold no supplementary group of the host's
+ * (under sudo, the caller's group 0 would follow the container). Rootless,
+ * setgroups is "deny" and the kernel keeps the user's groups: say so in the
+ * trace and go on. Dies on any other failure.
+ */
+void userns_drop_groups(void);
 
 /*
  * A file descriptor of a user namespace with these maps, for idmapped mounts

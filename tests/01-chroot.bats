@@ -78,7 +78,8 @@ setup() {
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" =~ ^\[\ +[0-9]+\.[0-9]{3}\ ms\]\ chroot\(\"$ROOTFS\"\)$ ]]
 	[[ "${lines[1]}" == *'] chdir("/")' ]]
-	[[ "${lines[2]}" == *'] execve("/bin/true")' ]]
+	[[ "${lines[2]}" == *'] close_range(3, ~0, CLOSE_RANGE_CLOEXEC)' ]]
+	[[ "${lines[3]}" == *'] execve("/bin/true")' ]]
 }
 
 @test "01-chroot: --help describes the step and its options" {

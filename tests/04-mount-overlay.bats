@@ -33,7 +33,7 @@ image_fingerprint() {
 @test "04-mount-overlay: while it runs, its writes are in the upper layer on the host" {
 	start_step $STEP "$ROOTFS" /bin/sh -c 'echo data > /written-inside; echo ready; sleep 30'
 	wait_for_output ready
-	[ "$(cat "$RUNDIR/$RUNTIME_PID/upper/written-inside")" = data ]
+	[ "$(cat "$(run_dir_of "$RUNTIME_PID")/upper/written-inside")" = data ]
 	[ ! -e "$ROOTFS/written-inside" ]
 }
 
@@ -107,7 +107,7 @@ image_fingerprint() {
 	wait_for_output ready
 	run $STEP "$ROOTFS" /bin/sh -c 'cat /who 2>/dev/null || echo none'
 	[ "$output" = none ]
-	[ "$(cat "$RUNDIR/$first/upper/who")" = one ]
+	[ "$(cat "$(run_dir_of "$first")/upper/who")" = one ]
 }
 
 @test "04-mount-overlay: PID, UTS and IPC isolation carry on from steps 02-03" {
@@ -121,7 +121,7 @@ image_fingerprint() {
 	[ "$status" -eq 0 ]
 	calls=$(echo "$output" | sed -n 's/^\[ *[0-9.]* ms\] \([a-z_0-9]*\)(.*/\1/p' | uniq | tr '\n' ' ')
 	# (uniq folds repeated calls: mount mount ... reads as one "mount")
-	[ "$calls" = 'mkdir clone sethostname mount pivot_root mount mknod mount umount2 execve waitpid ' ]
+	[ "$calls" = 'flock rename mkdir clone sethostname mount pivot_root mount mknod mount umount2 close_range execve waitpid flock rmdir ' ]
 }
 
 @test "04-mount-overlay: exit statuses pass through and the layer is removed on each" {

@@ -42,12 +42,14 @@ start_networked_container() {
 	[[ "$output" == *'default via 10.123.'*' dev eth0'* ]]
 }
 
-@test "05-netns: the host end is a veth named after the runtime, labelled with the hostname" {
+@test "05-netns: the host end is a veth named after the container's id, labelled with the hostname" {
 	start_networked_container --hostname webbox
-	run ip -o link show "sb-$RUNTIME_PID"
+	id=$(container_id_of "$RUNTIME_PID")
+	[[ "$id" =~ ^[0-9a-f]{64}$ ]]
+	run ip -o link show "sb-${id:0:12}"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *'alias stepbox container webbox'* ]]
-	[ "$(ip -o link show type veth | grep -c "sb-$RUNTIME_PID")" -eq 1 ]
+	[[ "$output" == *"alias stepbox container ${id:0:12} (webbox)"* ]]
+	[ "$(ip -o link show type veth | grep -c "$(veth_of "$RUNTIME_PID")")" -eq 1 ]
 }
 
 @test "05-netns: the container pings the host end of its veth" {
@@ -78,11 +80,26 @@ start_networked_container() {
 @test "05-netns: two containers at once get distinct subnets and reach each other only via the host" {
 	start_networked_container
 	first_ip=$CONTAINER_IP
-	SECOND_PID=$RUNTIME_PID
+	first_veth=$(veth_of "$RUNTIME_PID")
+	SECOND_PID=$RUNTIME_PID   # (the teardown stops it too)
 	start_networked_container
+	wait_for_container
+	second_veth=$(veth_of "$RUNTIME_PID")
 	[ -n "$first_ip" ] && [ -n "$CONTAINER_IP" ]
 	[ "$first_ip" != "$CONTAINER_IP" ]
-	[ "$(ip -o link show type veth | grep -c ' sb-')" -ge 2 ]
+	# From the second, the way to the first goes through its gateway: the host.
+	# shellcheck disable=SC2153  # set by wait_for_container
+	in_second() { nsenter --target "$CONTAINER_PID" --net -- "$@"; }
+	run in_second ip route get "$first_ip"
+	[[ "$output" == *"$first_ip via ${CONTAINER_IP%.*}."*" dev eth0"* ]]
+	# The host decides: with forwarding off on both host ends, no way through...
+	sysctl -qw "net.ipv4.conf.$first_veth.forwarding=0" "net.ipv4.conf.$second_veth.forwarding=0"
+	run in_second "$ROOTFS/bin/busybox" ping -c 1 -W 1 "$first_ip"
+	[ "$status" -ne 0 ]
+	# ...and with the host forwarding between them (these two links only), through.
+	sysctl -qw "net.ipv4.conf.$first_veth.forwarding=1" "net.ipv4.conf.$second_veth.forwarding=1"
+	run in_second "$ROOTFS/bin/busybox" ping -c 1 -W 2 "$first_ip"
+	[ "$status" -eq 0 ]
 }
 
 @test "05-netns: after exit the host's veths are as before and the subnet is free again" {
@@ -94,10 +111,10 @@ start_networked_container() {
 }
 
 @test "05-netns: --ip gives eth0 that address and the host end the first other one" {
-	run $STEP --ip 10.124.7.9/24 "$ROOTFS" /bin/sh -c 'ip -4 -o addr show eth0; ip route'
+	run $STEP --ip 10.123.207.9/24 "$ROOTFS" /bin/sh -c 'ip -4 -o addr show eth0; ip route'
 	[ "$status" -eq 0 ]
-	[[ "$output" == *'inet 10.124.7.9/24'* ]]
-	[[ "$output" == *'default via 10.124.7.1 dev eth0'* ]]
+	[[ "$output" == *'inet 10.123.207.9/24'* ]]
+	[[ "$output" == *'default via 10.123.207.1 dev eth0'* ]]
 }
 
 @test "05-netns: STEPBOX_SUBNET moves the pool" {
@@ -118,9 +135,9 @@ start_networked_container() {
 	start_networked_container
 	run -125 $STEP --ip "$CONTAINER_IP/30" "$ROOTFS" /bin/true
 	[ "${#lines[@]}" -eq 1 ]
-	[[ "$output" == "05-netns: --ip $CONTAINER_IP/30: the subnet is in use on this host (sb-$RUNTIME_PID has "* ]]
+	[[ "$output" == "05-netns: --ip \"$CONTAINER_IP/30\": the subnet is in use on this host ($(veth_of "$RUNTIME_PID") has "* ]]
 	[ "$(ip -o link show type veth | grep -c ' sb-')" -eq 1 ]
-	run -125 $STEP --ip 127.0.0.5/8 "$ROOTFS" /bin/true
+	STEPBOX_SUBNET=127.0.0.0/8 run -125 $STEP --ip 127.0.0.5/8 "$ROOTFS" /bin/true
 	[[ "$output" == *'in use on this host (lo has 127.0.0.1/8)'* ]]
 }
 
@@ -143,5 +160,9 @@ start_networked_container() {
 	# shellcheck disable=SC2153  # set by wait_for_container
 	[ "$(readlink "/proc/$CONTAINER_PID/ns/net")" != "$(readlink /proc/self/ns/net)" ]
 	run $STEP "$ROOTFS" /bin/sh -c 'cat /proc/net/dev'
-	[[ "$output" != *"sb-$RUNTIME_PID"* ]]
+	[ "$status" -eq 0 ]
+	veth=$(veth_of "$RUNTIME_PID")
+	ip -o link show "$veth" >/dev/null
+	[[ "$output" == *"eth0:"* ]]
+	[[ "$output" != *"$veth"* ]]
 }

@@ -82,7 +82,7 @@ no_leftovers() {
 	wait_until_gone "$CONTAINER_PID"
 	[ "$(host_mounts)" = "$MOUNTS_BEFORE" ]
 	# Only the killed run's directory is left, and it is unlocked: stale.
-	[ -d "$RUNDIR/$RUNTIME_PID/upper" ]
+	[ -d "$(run_dir_of "$RUNTIME_PID")/upper" ]
 	run build/04-mount-overlay "$ROOTFS" /bin/true
 	[ ! -e "$RUNDIR" ]
 }

@@ -124,3 +124,28 @@ http_get() {
 stepbox_cgroups() {
 	find /sys/fs/cgroup -maxdepth 3 -type d -name 'stepbox*' 2>/dev/null || true
 }
+
+# The run directory of the container whose runtime is PID (in DIR, default
+# $RUNDIR): its record names the runtime as owner. Waits up to 5 s for it.
+run_dir_of() {
+	local record
+	for _ in $(seq 50); do
+		record=$(grep -l "^owner $1 " "${2:-$RUNDIR}"/*/record 2>/dev/null | head -n1)
+		[ -z "$record" ] || { dirname "$record"; return 0; }
+		sleep 0.1
+	done
+	echo "no run directory owned by $1 in ${2:-$RUNDIR}" >&2
+	return 1
+}
+
+# The container id of the runtime PID: the name of its run directory.
+container_id_of() {
+	basename "$(run_dir_of "$@")"
+}
+
+# The host end of the veth of the container whose runtime is PID: sb-<12 hex>.
+veth_of() {
+	local id
+	id=$(container_id_of "$1") || return 1
+	echo "sb-${id:0:12}"
+}

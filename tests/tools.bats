@@ -30,15 +30,16 @@ setup() {
 	run -2 build/bench -n 0 nothing /bin/true
 }
 
-@test "tools: STEPBOX_RUNDIR moves the writable layer, and is removed after" {
+@test "tools: STEPBOX_RUNDIR moves the writable layer; the directory is yours and stays, empty" {
 	dir=$BATS_TEST_TMPDIR/rundir
 	STEPBOX_RUNDIR=$dir start_step build/04-mount-overlay "$ROOTFS" /bin/sh -c \
 		'echo x > /moved; echo ready; sleep 30'
 	wait_for_output ready
-	[ "$(cat "$dir/$RUNTIME_PID/upper/moved")" = x ]
+	[ "$(cat "$(run_dir_of "$RUNTIME_PID" "$dir")/upper/moved")" = x ]
 	[ ! -e "$RUNDIR" ]
 	stop_step
-	[ ! -e "$dir" ]
+	[ -d "$dir" ]
+	[ -z "$(ls -A "$dir")" ]
 }
 
 @test "tools: make demo runs end to end without a prompt and leaves nothing behind" {
@@ -51,4 +52,14 @@ setup() {
 	[[ "$output" == *'OOM-killed: yes'* ]]
 	run leftovers
 	[ -z "$output" ]
+}
+
+@test "tools: without a static busybox the image is made of the host's binaries, and runs" {
+	dir=$BATS_TEST_TMPDIR/fallback
+	run env STEPBOX_NO_BUSYBOX=1 sh steps/00-rootfs/build-rootfs.sh "$dir" build/probe
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"the host's binaries and their libraries"* ]]
+	run build/04-mount-overlay "$dir/rootfs" /bin/sh -c 'echo hello; id -u; cat /etc/hostname; probe uid'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'hello\n0\nstepbox\nuid=0 gid=0')" ]
 }

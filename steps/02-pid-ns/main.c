@@ -20,43 +20,50 @@
 #define _GNU_SOURCE
 #include <sched.h>
 
+#include "container.h"
 #include "fs.h"
 #include "log.h"
 #include "opts.h"
 #include "proc.h"
 
-/* The child: PID 1 of the new namespace. */
+/* What --help says this step does. */
+#define SUMMARY "Run CMD in ROOTFS as PID 1 of a new PID namespace."
+
+/* The child: PID 1 of the new namespace. All it knows comes in `c`. */
 static int container_main(void *arg)
 {
-	struct options *o = arg;
+	struct container *c = arg;
 
-	proc_wait_for_parent();
-	fs_enter_chroot(o->rootfs);
+	proc_wait_for_parent(&c->init);
+
+	fs_enter_chroot(c->opts.rootfs);
 
 	/* A proc mounted by a process in the new namespace shows that namespace. */
 	fs_mount_proc("/proc");
 
-	proc_exec_command(o->cmd);
+	proc_exec_command(c->opts.cmd);
 }
 
 int main(int argc, char **argv)
 {
-	struct options o;
-	pid_t child;
+	/* Everything about the container, in one place (static: it is large). */
+	static struct container c;
 	int status;
 
 	log_init(argv[0]);
-	opts_parse(&o, argc, argv, 0,
-		   "Run CMD in ROOTFS as PID 1 of a new PID namespace.");
+	opts_parse(&c.opts, argc, argv, 0, SUMMARY);
 
 	/* A runtime killed by SIGKILL could not unmount its /proc: do it now. */
-	fs_unmount_stale_proc(o.rootfs);
+	fs_unmount_stale_proc(c.opts.rootfs);
 
-	child = proc_clone(CLONE_NEWPID, container_main, &o);
-	proc_release_child();
-	status = proc_wait(child);
+	/* The namespaces, a line for each step that adds some. */
+	int namespaces = CLONE_NEWPID;                  /* 02: a process tree */
+
+	proc_clone(&c.init, namespaces, container_main, &c);
+	proc_release_child(&c.init);
+	status = proc_wait(&c.init);
 
 	/* No mount namespace yet: the container's /proc is ours to remove. */
-	fs_unmount_stale_proc(o.rootfs);
+	fs_unmount_stale_proc(c.opts.rootfs);
 	return status;
 }

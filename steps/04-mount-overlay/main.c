@@ -8,9 +8,12 @@
  *     it all private first (systemd makes "/" shared) keeps every mount we
  *     make from propagating back to the host.
  *  2. overlayfs stacks the read-only image (and --layer dirs) under a
- *     writable upper layer that lives in a per-run directory on the host;
- *     the image itself is never changed, and the runtime deletes the upper
- *     layer at exit — that is why a container's writes are temporary.
+ *     writable upper layer that lives on the host, in a run directory named
+ *     after the container's own id (64 random hex digits, not the runtime's
+ *     PID), beside a record of who owns it; the image itself is never
+ *     changed, and the runtime deletes the upper layer at exit — that is why
+ *     a container's writes are temporary. A run killed by SIGKILL cannot
+ *     delete it: the next run finds the record of a dead owner and does.
  *  3. pivot_root() makes the overlay the root of the mount table, and the old
  *     root is detached: there is no host "/" left to climb back to.
  *  4. A fresh /proc, a read-only /sys, a minimal /dev and a tmpfs /tmp.
@@ -26,32 +29,33 @@
 #define _GNU_SOURCE
 #include <sched.h>
 
+#include "container.h"
 #include "fs.h"
 #include "log.h"
 #include "opts.h"
 #include "proc.h"
-#include "rundir.h"
 #include "uts.h"
 
-/* The writable layer: made by the parent, mounted by the child. */
-static struct rundir run;
+/* What --help says this step does. */
+#define SUMMARY "Run CMD in new PID, UTS, IPC and mount namespaces, on an overlay of ROOTFS."
 
-/* The child: PID 1 of the new namespaces. */
+/* The child: PID 1 of the new namespaces. All it knows comes in `c`. */
 static int container_main(void *arg)
 {
-	struct options *o = arg;
+	struct container *c = arg;
 
-	proc_wait_for_parent();
+	proc_wait_for_parent(&c->init);
 
 	/* Only this UTS namespace gets the new name. */
-	uts_set_hostname(o->hostname);
+	uts_set_hostname(c->opts.hostname);
 
 	/* Our mounts stay in our mount namespace, shared "/" or not. */
 	fs_make_mounts_private();
 
 	/* The image below, our writes on top: the new root. */
-	fs_mount_overlay(o->rootfs, o->layers, o->nlayers, run.upper, run.work, run.merged);
-	fs_pivot_into(run.merged);
+	fs_mount_overlay(c->opts.rootfs, c->opts.layers, c->opts.nlayers, &c->run,
+			 OVERLAY_TRUSTED_XATTRS);
+	fs_pivot_into(c->run.merged);
 
 	/* A proc mounted by a process in the new namespace shows that namespace. */
 	fs_mount_proc("/proc");
@@ -62,27 +66,31 @@ static int container_main(void *arg)
 	/* Cut the host's "/" out of our mount tree: nowhere left to climb to. */
 	fs_detach_old_root();
 
-	proc_exec_command(o->cmd);
+	proc_exec_command(c->opts.cmd);
 }
 
 int main(int argc, char **argv)
 {
-	struct options o;
-	pid_t child;
+	/* Everything about the container, in one place (static: it is large). */
+	static struct container c;
 	int status;
 
 	log_init(argv[0]);
-	opts_parse(&o, argc, argv, OPT_HOSTNAME | OPT_LAYER,
-		   "Run CMD in new PID, UTS, IPC and mount namespaces, on an overlay of ROOTFS.");
+	opts_parse(&c.opts, argc, argv, OPT_HOSTNAME | OPT_LAYER, SUMMARY);
 
-	rundir_create(&run);
+	/* An id of its own, and a run directory named after it, with its record. */
+	container_create(&c);
 
-	child = proc_clone(CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS,
-			   container_main, &o);
-	proc_release_child();
-	status = proc_wait(child);
+	/* The namespaces, a line for each step that adds some. */
+	int namespaces = CLONE_NEWPID;                  /* 02: a process tree */
+	namespaces |= CLONE_NEWUTS | CLONE_NEWIPC;      /* 03: hostname, System V IPC */
+	namespaces |= CLONE_NEWNS;                      /* 04: a mount table */
+
+	proc_clone(&c.init, namespaces, container_main, &c);
+	proc_release_child(&c.init);
+	status = proc_wait(&c.init);
 
 	/* The mounts died with the namespace; the upper layer is ours to delete. */
-	rundir_remove(&run);
+	container_remove(&c);
 	return status;
 }

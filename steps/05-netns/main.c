@@ -4,14 +4,16 @@
  * Until now the container used the host's network: the same interfaces, the
  * same ports, the same routes. CLONE_NEWNET gives it an empty network stack:
  * no interface but a loopback that is down. To reach it, the runtime lays a
- * virtual cable, a veth pair: one end stays on the host ("sb-<pid>"), the
- * other is created directly inside the container's namespace as "eth0".
+ * virtual cable, a veth pair: one end stays on the host ("sb-" and the first
+ * 12 digits of the container's id), the other is created directly inside
+ * the container's namespace as "eth0".
  *
  * The container waits on its sync pipe while the runtime wires both ends
  * through rtnetlink (no `ip` binary): it picks a free /30, puts the gateway
  * address on the host end, enters the container's network namespace with
- * setns() to bring up lo and eth0, give eth0 its address and a default
- * route via the host — and only then lets the container run.
+ * setns() to give eth0 its address, bring it up and add a default route via
+ * the host — and only then lets the container run. The container brings up
+ * its own lo: in its namespace, it needs no help.
  *
  * When the container's namespace dies, its eth0 goes with it, and a veth
  * never outlives its other half: the host end disappears too.
@@ -23,26 +25,26 @@
 #define _GNU_SOURCE
 #include <sched.h>
 
+#include "container.h"
 #include "fs.h"
 #include "log.h"
 #include "net.h"
 #include "opts.h"
 #include "proc.h"
-#include "rundir.h"
 #include "uts.h"
 
-/* The writable layer: made by the parent, mounted by the child. */
-static struct rundir run;
+/* What --help says this step does. */
+#define SUMMARY "Run CMD in new PID, UTS, IPC, mount and network namespaces, on an overlay of ROOTFS."
 
-/* The child: PID 1 of the new namespaces. */
+/* The child: PID 1 of the new namespaces. All it knows comes in `c`. */
 static int container_main(void *arg)
 {
-	struct options *o = arg;
+	struct container *c = arg;
 
-	proc_wait_for_parent();
+	proc_wait_for_parent(&c->init);
 
 	/* Only this UTS namespace gets the new name. */
-	uts_set_hostname(o->hostname);
+	uts_set_hostname(c->opts.hostname);
 
 	/* A new network namespace starts with its loopback down. */
 	net_link_set_up("lo");
@@ -51,8 +53,9 @@ static int container_main(void *arg)
 	fs_make_mounts_private();
 
 	/* The image below, our writes on top: the new root. */
-	fs_mount_overlay(o->rootfs, o->layers, o->nlayers, run.upper, run.work, run.merged);
-	fs_pivot_into(run.merged);
+	fs_mount_overlay(c->opts.rootfs, c->opts.layers, c->opts.nlayers, &c->run,
+			 OVERLAY_TRUSTED_XATTRS);
+	fs_pivot_into(c->run.merged);
 
 	/* A proc mounted by a process in the new namespace shows that namespace. */
 	fs_mount_proc("/proc");
@@ -63,34 +66,37 @@ static int container_main(void *arg)
 	/* Cut the host's "/" out of our mount tree: nowhere left to climb to. */
 	fs_detach_old_root();
 
-	proc_exec_command(o->cmd);
+	proc_exec_command(c->opts.cmd);
 }
 
 int main(int argc, char **argv)
 {
-	struct options o;
-	struct net_link link;
-	pid_t child;
+	/* Everything about the container, in one place (static: it is large). */
+	static struct container c;
 	int status;
 
 	log_init(argv[0]);
-	opts_parse(&o, argc, argv, OPT_HOSTNAME | OPT_LAYER | OPT_NET,
-		   "Run CMD in new PID, UTS, IPC, mount and network namespaces, on an overlay "
-		   "of ROOTFS.");
+	opts_parse(&c.opts, argc, argv, OPT_HOSTNAME | OPT_LAYER | OPT_NET, SUMMARY);
 
-	rundir_create(&run);
+	/* An id of its own, and a run directory named after it, with its record. */
+	container_create(&c);
 
-	child = proc_clone(CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS |
-				   CLONE_NEWNET,
-			   container_main, &o);
+	/* The namespaces, a line for each step that adds some. */
+	int namespaces = CLONE_NEWPID;                  /* 02: a process tree */
+	namespaces |= CLONE_NEWUTS | CLONE_NEWIPC;      /* 03: hostname, System V IPC */
+	namespaces |= CLONE_NEWNS;                      /* 04: a mount table */
+	namespaces |= CLONE_NEWNET;                     /* 05: a network stack */
+
+	proc_clone(&c.init, namespaces, container_main, &c);
 
 	/* Wire the container to the host before it runs. */
-	net_connect_container(&link, child, o.veth, o.ip, o.hostname);
-	proc_release_child();
-	status = proc_wait(child);
+	net_connect_container(&c.link, c.id, c.init.pid, c.opts.veth, c.opts.ip,
+			      c.opts.hostname);
+	proc_release_child(&c.init);
+	status = proc_wait(&c.init);
 
 	/* The host end of the cable, then the upper layer. */
-	net_disconnect_container(&link);
-	rundir_remove(&run);
+	net_disconnect_container(&c.link);
+	container_remove(&c);
 	return status;
 }

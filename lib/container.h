@@ -1,0 +1,79 @@
+/*
+ * container — one container, one id, one record.
+ *
+ * A container is not the runtime that starts it. It has an id of its own,
+ * 64 random hex digits (the first 12 are its short name, as in docker), and
+ * everything it owns on the host is named after that id: its run directory
+ * <root>/<id>, its control group .../stepbox/<id>, the host end of its veth
+ * sb-<first 12>. One struct holds all of it, and it reaches the container's
+ * first process as the argument of clone(): the child reads what the parent
+ * prepared from this struct, and from nowhere else.
+ *
+ * The record, <root>/<id>/record, says who owns the container: the PID of
+ * the runtime (step 08: of its shim) and that process's start time, so a
+ * PID the kernel has handed to someone else is never mistaken for it. It is
+ * written whole or not at all (a temporary file, then rename()).
+ *
+ * The sweep reads the records: a container whose owner is gone was left by
+ * a run that was killed, and what it owned is removed. Nothing without a
+ * record is ever touched.
+ */
+#ifndef STEPBOX_CONTAINER_H
+#define STEPBOX_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "cgroup.h"
+#include "idmap.h"
+#include "net.h"
+#include "opts.h"
+#include "proc.h"
+#include "rundir.h"
+
+#define CONTAINER_ID_LEN    64
+#define CONTAINER_SHORT_LEN 12
+
+struct container {
+	char id[CONTAINER_ID_LEN + 1];   /* 64 hex digits, "" before container_create() */
+	struct options opts;             /* what the user asked for */
+	struct proc_child init;          /* its first process: PID 1 inside */
+	struct rundir run;               /* 04+: the writable layer and the record */
+	struct shifted_layers lower;     /* 06+: the image's layers, owners shifted */
+	struct cgroup cg;                /* 07+: its control group */
+	struct net_link link;            /* 05+: the veth to the host */
+};
+
+/* What a record holds. */
+struct container_record {
+	char id[CONTAINER_ID_LEN + 1];
+	pid_t owner;                     /* the runtime (08: the shim) */
+	unsigned long long owner_start;  /* its start time, /proc/PID/stat field 22 */
+	time_t created;
+};
+
+/*
+ * Give the container its id, sweep what killed runs left, and make its run
+ * directory with a record that names this process as its owner — all under
+ * the host lock, so no sweep ever sees a directory without its record.
+ * Dies (exit 125) on failure; at exit the directory is removed.
+ */
+void container_create(struct container *c);
+
+/* Remove the run directory (and its root, if it was the last one). Safe twice. */
+void container_remove(struct container *c);
+
+/*
+ * Remove what the dead owners of records under `root` left: their cgroup,
+ * veth and run directory. The caller holds the host lock. Warns and goes on.
+ */
+void container_sweep(const char *root);
+
+/* Read the record in run directory `dir`: 0, or -1 and errno (EINVAL: damaged). */
+int container_read_record(const char *dir, struct container_record *rec);
+
+/* Is the process that `rec` names as owner still the one that wrote it? */
+bool container_owner_alive(const struct container_record *rec);
+
+#endif
