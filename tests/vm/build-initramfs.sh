@@ -46,7 +46,8 @@ add_binary() {
 for tool in bash env cat ls grep sed awk sort uniq head tail cut tr wc seq sleep stat \
 	find readlink mktemp md5sum timeout id ps pgrep pkill setpriv unshare ip mkdir rm \
 	cp mv touch chmod date basename dirname nproc tee xargs realpath true false \
-	printf kill lsns findmnt rmdir ln mount umount nl flock uname chown useradd userdel; do
+	printf kill lsns findmnt rmdir ln mount umount nl flock uname chown useradd userdel \
+	nsenter sysctl script; do
 	add_binary "$tool"
 done
 ln -sf /usr/bin/bash "$root/bin/bash"
