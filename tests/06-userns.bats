@@ -146,7 +146,32 @@ as_user() {
 	[[ "$output" == *'No such file'* ]]
 	[ "$(find "$ROOTLESS/rootfs" -printf '%p %s %m %u\n' | sort | md5sum)" = "$before" ]
 	run as_user "$ROOTLESS/06-userns" "$ROOTLESS/rootfs" probe escape /etc/shadow
+	[ "$status" -eq 0 ]
 	[ "$output" = CONTAINED ]
+}
+
+@test "06-userns: without root, an fd the caller left open on / does not reach the container" {
+	run bash -c 'exec 9</; exec setpriv --reuid="$1" --regid="$2" --clear-groups \
+		env -i PATH=/usr/bin:/bin "$3/06-userns" "$3/rootfs" probe fdescape 9 /etc/hostname' \
+		_ "$USER_UID" "$USER_GID" "$ROOTLESS"
+	[ "$status" -eq 0 ]
+	[ "$output" = "CONTAINED: fd 9 is not open" ]
+}
+
+@test "06-userns: without root, the container cannot type into the caller's terminal" {
+	run script -qec "setpriv --reuid=$USER_UID --regid=$USER_GID --clear-groups env -i \
+		PATH=/usr/bin:/bin $ROOTLESS/06-userns $ROOTLESS/rootfs probe tiocsti 'echo INJECTED'" \
+		/dev/null </dev/null
+	[[ "$output" == *'TIOCSTI: refused'* ]]
+}
+
+@test "06-userns: without root the kernel keeps the user's own groups (setgroups is denied)" {
+	# The "negative groups" rule: see the 06 lecture note. Inside they show as
+	# nobody's group, 65534, since only the user's own GID is mapped.
+	run setpriv --reuid="$USER_UID" --regid="$USER_GID" --groups 4 env -i PATH=/usr/bin:/bin \
+		"$ROOTLESS/06-userns" "$ROOTLESS/rootfs" probe groups
+	[ "$status" -eq 0 ]
+	[ "$output" = "groups: 65534" ]
 }
 
 @test "06-userns: as root, the container's root is UID 100000 on the host" {
