@@ -132,6 +132,14 @@ void cg_attach(struct cgroup *cg, pid_t pid)
 		cg_write_or_die(cg->paths[i], "cgroup.procs", value);
 }
 
+int cg_join(const char *path)
+{
+	char pid[32];
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	return cg_write(path, "cgroup.procs", pid);
+}
+
 void cg_enter_namespace(void)
 {
 	if (unshare(CLONE_NEWCGROUP) == -1)

@@ -64,6 +64,9 @@ void cg_create(struct cgroup *cg, const char *id, const struct cg_limits *limits
 /* Move process `pid` into the group (every tree, on v1). */
 void cg_attach(struct cgroup *cg, pid_t pid);
 
+/* exec: move the calling process into the group at `path`. -1 and errno. */
+int cg_join(const char *path);
+
 /* Child, once attached: a cgroup namespace whose root is its own group. */
 void cg_enter_namespace(void);
 

@@ -20,6 +20,16 @@ static void run_cleanups(void)
 	}
 }
 
+void cleanup_take_over(void)
+{
+	owner = getpid();
+}
+
+void cleanup_forget(void)
+{
+	ncleanups = 0;
+}
+
 void cleanup_on_exit(void (*undo)(void *), void *arg)
 {
 	if (ncleanups == 0 && owner == 0) {

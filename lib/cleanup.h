@@ -15,4 +15,13 @@
 
 void cleanup_on_exit(void (*undo)(void *), void *arg);
 
+/*
+ * Step 08 hands a half-made container from one process to another: the
+ * CLI creates it, the shim it forks finishes it. The shim takes the list
+ * over (its exit undoes, if it dies half-way), and the CLI, or the shim
+ * once the container runs, forgets it (its exit undoes nothing).
+ */
+void cleanup_take_over(void);
+void cleanup_forget(void);
+
 #endif

@@ -31,6 +31,7 @@
 #include "opts.h"
 #include "proc.h"
 #include "rundir.h"
+#include "state.h"
 
 #define CONTAINER_ID_LEN    64
 #define CONTAINER_SHORT_LEN 12
@@ -43,6 +44,13 @@ struct container {
 	struct shifted_layers lower;     /* 06+: the image's layers, owners shifted */
 	struct cgroup cg;                /* 07+: its control group */
 	struct net_link link;            /* 05+: the veth to the host */
+
+	/* Step 08: a container that outlives the command that started it. */
+	struct container_config config;  /* what `run` was asked for (lib/state) */
+	struct container_state state;    /* what has happened to it */
+	int stdio[3];                    /* the child's stdin, stdout, stderr (no -t) */
+	int console[2];                  /* -t: the child sends its pty's master on [1] */
+	int exec_w;                      /* closed by the child's execve (O_CLOEXEC) */
 };
 
 /* What a record holds. */
@@ -75,5 +83,48 @@ int container_read_record(const char *dir, struct container_record *rec);
 
 /* Is the process that `rec` names as owner still the one that wrote it? */
 bool container_owner_alive(const struct container_record *rec);
+
+/* ---- step 08: containers that outlive their `run` ---------------------- */
+
+/*
+ * Like container_create(), under <root>/containers (lib/state), with the
+ * config written beside the record and the state "created". The name in
+ * c->config must be free (or empty: then a readable one is made up; an
+ * empty hostname becomes the short id). Dies with docker's words when the
+ * name is taken.
+ */
+void container_create_managed(struct container *c);
+
+/* The calling process (the shim) owns the container now: rewrite the record. */
+int container_claim(const char *dir);
+
+/*
+ * Find a container by name, or by a unique prefix of its id, and put its
+ * directory in `dir`. -1 with a reason in docker's words in `why`.
+ */
+int container_find(const char *query, char *dir, size_t size, char *why, size_t why_size);
+
+/*
+ * Read a container's config and state, and face what happened while nobody
+ * looked: a state that says running (or created) whose owner is gone means
+ * the shim died — PID 1 died with it (its parent-death signal) — so the
+ * container is dead: say so in its state, and remove its cgroup and veth.
+ * -1 and errno if the files cannot be read.
+ */
+int container_load(const char *dir, struct container_config *config,
+		   struct container_state *state);
+
+/*
+ * Remove a stopped container: what it may have left, and its directory —
+ * once its owner (the shim, finishing its teardown) is gone; -1 if the
+ * owner is still there after a few seconds.
+ */
+int container_delete(const char *dir);
+
+/* rm -f of a container whose state is damaged: SIGKILL its owner, if alive. */
+void container_kill_owner(const char *dir);
+
+/* Call each(dir, arg) for every container under <root>/containers. */
+int container_each(void (*each)(const char *dir, void *arg), void *arg);
 
 #endif

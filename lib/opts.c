@@ -104,7 +104,7 @@ static const struct step_option *find_option(int key)
 }
 
 /* Letters, digits, '-' and '.', at most 64 bytes (HOST_NAME_MAX). */
-static void check_hostname(const char *name)
+void opts_check_hostname(const char *name)
 {
 	size_t len = strlen(name);
 
@@ -161,7 +161,7 @@ void opts_choose_id_ranges(struct options *o)
 }
 
 /* "64m", "1g", "512k", "1048576": bytes. Dies on anything else. */
-static long long parse_size(const char *text)
+long long opts_parse_memory(const char *text)
 {
 	long long unit = 1;
 	char *end;
@@ -186,7 +186,7 @@ static long long parse_size(const char *text)
 	return (long long)(n * unit);
 }
 
-static double parse_cpus(const char *text)
+double opts_parse_cpus(const char *text)
 {
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	char *end;
@@ -203,7 +203,7 @@ static double parse_cpus(const char *text)
 	return n;
 }
 
-static long parse_pids(const char *text)
+long opts_parse_pids(const char *text)
 {
 	char *end;
 	long n;
@@ -260,7 +260,7 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 			o->trace = true;
 			break;
 		case 'H':
-			check_hostname(optarg);
+			opts_check_hostname(optarg);
 			o->hostname = optarg;
 			break;
 		case 'N':
@@ -280,13 +280,13 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 			o->userns_remap = optarg;
 			break;
 		case 'm':
-			o->limits.memory = parse_size(optarg);
+			o->limits.memory = opts_parse_memory(optarg);
 			break;
 		case 'C':
-			o->limits.cpus = parse_cpus(optarg);
+			o->limits.cpus = opts_parse_cpus(optarg);
 			break;
 		case 'P':
-			o->limits.pids = parse_pids(optarg);
+			o->limits.pids = opts_parse_pids(optarg);
 			break;
 		case 'L':
 			if (o->nlayers == MAX_LAYERS)

@@ -64,4 +64,11 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
  */
 void opts_choose_id_ranges(struct options *o);
 
+/* The checks behind the options, for step 08's own command line: each dies
+ * (exit 125) with one line on a bad value. */
+void opts_check_hostname(const char *name);
+long long opts_parse_memory(const char *text);   /* -m 64m: bytes */
+double opts_parse_cpus(const char *text);        /* --cpus 0.5 */
+long opts_parse_pids(const char *text);          /* --pids-limit 16 */
+
 #endif

@@ -170,7 +170,7 @@ void proc_wait_for_parent(struct proc_child *child)
  * The shell's rule, which docker follows: a process killed by signal N
  * reports 128+N (SIGKILL: 137, SIGTERM: 143).
  */
-static int exit_status_of(int wstatus)
+int proc_exit_status(int wstatus)
 {
 	if (WIFEXITED(wstatus))
 		return WEXITSTATUS(wstatus);
@@ -247,8 +247,8 @@ int proc_wait(struct proc_child *child)
 	if (killed_after_grace)
 		warn("the container ignored the stop signal for %d s, so it was killed "
 		     "(a PID 1 ignores signals it has no handler for)", STOP_GRACE_SECONDS);
-	trace("waitpid(%d) = exit status %d", child->pid, exit_status_of(wstatus));
-	return exit_status_of(wstatus);
+	trace("waitpid(%d) = exit status %d", child->pid, proc_exit_status(wstatus));
+	return proc_exit_status(wstatus);
 }
 
 /*
@@ -276,6 +276,8 @@ static void close_inherited_fds(void)
 
 /* ---- becoming the container's command --------------------------------- */
 
+static void exec_now(char **argv) __attribute__((noreturn));
+
 void proc_exec_command(char **argv)
 {
 	const char *term = getenv("TERM");
@@ -285,11 +287,27 @@ void proc_exec_command(char **argv)
 	if (term)
 		snprintf(term_copy, sizeof(term_copy), "%s", term);
 	clearenv();
-	setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
+	setenv("PATH", PROC_DEFAULT_PATH, 1);
 	setenv("HOME", "/root", 1);
 	if (term_copy[0])
 		setenv("TERM", term_copy, 1);
+	exec_now(argv);
+}
 
+void proc_exec_with_env(char **argv, char **env)
+{
+	/* Only what the image and -e say, and the usual defaults docker adds. */
+	clearenv();
+	for (int i = 0; env[i]; i++)
+		if (putenv(env[i]) != 0)
+			die_errno(NULL, "putenv(%s)", quote(env[i]));
+	setenv("PATH", PROC_DEFAULT_PATH, 0);
+	setenv("HOME", "/root", 0);
+	exec_now(argv);
+}
+
+static void exec_now(char **argv)
+{
 	close_inherited_fds();
 	trace("execve(\"%s\")", argv[0]);
 	execvp(argv[0], argv);

@@ -65,4 +65,13 @@ int proc_wait(struct proc_child *child);
  */
 void proc_exec_command(char **argv) __attribute__((noreturn));
 
+/* The same, with exactly the environment `env` (NULL-terminated "K=V"), plus
+ * PATH and HOME when it has none. */
+void proc_exec_with_env(char **argv, char **env) __attribute__((noreturn));
+
+#define PROC_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* The shell's rule, as docker reports it: the exit code, or 128+N for signal N. */
+int proc_exit_status(int wstatus);
+
 #endif

@@ -156,5 +156,25 @@ mv "$tmp" "$base"
 mv "$tmpapp" "$app"
 trap - EXIT
 
+# --- the images step 08 runs: layers plus their defaults (lib/image.h) --------
+mkdir -p "$build/images"
+cat >"$build/images/busybox" <<'IMAGE'
+# stepbox image: the base layer alone; a shell by default
+layer ../rootfs
+cmd /bin/sh
+env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+workdir /
+IMAGE
+cat >"$build/images/web" <<'IMAGE'
+# stepbox image: busybox + the app layer; serves /www on port 80
+layer ../rootfs
+layer ../layers/app
+cmd start-web
+env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+env PORT=80
+workdir /www
+expose 80/tcp
+IMAGE
+
 echo "image: $base ($(du -sh "$base" | cut -f1), $userland)"
 echo "layer: $app ($(du -sh "$app" | cut -f1), web page + start-web)"

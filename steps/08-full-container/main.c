@@ -1,0 +1,965 @@
+/*
+ * 08-full-container — a runtime: run, ps, logs, exec, inspect, stop, rm.
+ *
+ * Steps 01-07 each start one container and wait for it. A real runtime lets
+ * `run` return while the container lives on, and finds it again later by
+ * name. docker does it with a chain of processes:
+ *
+ *     docker CLI → dockerd → containerd → containerd-shim → runc → PID 1
+ *
+ * stepbox has no daemon (like podman): the state lives in files, one
+ * directory per container (lib/state), so the chain is
+ *
+ *     08-full-container run → shim → lib/ (steps 02-07) → PID 1
+ *
+ * `run` creates the container's directory and forks a shim (lib/shim). The
+ * shim starts the container exactly as step 07 does — cgroup, namespaces,
+ * maps, veth, overlay, pivot_root — and stays as PID 1's parent: it keeps
+ * the container's output in a log, waits for it, records its exit status,
+ * and removes what it had on the host. `run -d` returns as soon as the
+ * container runs; a foreground `run` shows its output and returns its
+ * status. Every other command reads the state and acts on PID 1 directly:
+ * `exec` joins its namespaces with setns(), `stop` signals it.
+ *
+ * The create and start phases stay apart inside: the directory, config and
+ * state exist ("created") before the shim starts anything.
+ *
+ * New here:  a shim (setsid, PR_SET_CHILD_SUBREAPER), state files, logs,
+ *            setns() for exec, a pty through a console socket (-t), --init
+ * Try:       sudo build/08-full-container run -d --name web web
+ *            sudo build/08-full-container ps
+ *            sudo build/08-full-container exec web ps
+ *            sudo build/08-full-container rm -f web
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "container.h"
+#include "fs.h"
+#include "idmap.h"
+#include "image.h"
+#include "init.h"
+#include "log.h"
+#include "logs.h"
+#include "net.h"
+#include "opts.h"
+#include "proc.h"
+#include "pty.h"
+#include "report.h"
+#include "rundir.h"
+#include "shim.h"
+#include "userns.h"
+#include "uts.h"
+
+/* Exit status of a command other than run and exec that failed: docker's 1. */
+#define EXIT_COMMAND_FAILED 1
+
+/* ---- the container's first process: steps 02-07 in one ---------------------- */
+
+/* mkdir -p, for a -w that the image does not have (docker makes it too). */
+static void make_workdir(const char *path)
+{
+	char partial[PATH_MAX];
+
+	for (const char *slash = path; (slash = strchr(slash + 1, '/')) != NULL;) {
+		snprintf(partial, sizeof(partial), "%.*s", (int)(slash - path), path);
+		mkdir(partial, 0755);
+	}
+	if (mkdir(path, 0755) == -1 && errno != EEXIST)
+		die_errno(NULL, "mkdir(%s) for -w", quote(path));
+	if (chdir(path) == -1)
+		die_errno(NULL, "chdir(%s)", quote(path));
+}
+
+/* The child: PID 1 of the new namespaces. All it knows comes in `c`. */
+static int container_main(void *arg)
+{
+	struct container *c = arg;
+	char *argv[STATE_MAX_ARGS + 1], *env[STATE_MAX_ENV + 1];
+
+	proc_wait_for_parent(&c->init);
+
+	/* 06: with a user namespace, become its root, holding no host group. */
+	if (c->config.userns) {
+		userns_become_root();
+		userns_drop_groups();
+	}
+	proc_die_with_parent(&c->init);
+
+	/* A session of our own: the user's terminal is never the container's. */
+	proc_new_session();
+
+	/* 07, 03, 05: our cgroup as root of what we see, our name, our loopback. */
+	cg_enter_namespace();
+	uts_set_hostname(c->config.hostname);
+	net_link_set_up("lo");
+
+	/* 04: the layers of the image below, our writes on top: the new root. */
+	fs_make_mounts_private();
+	if (c->config.userns)
+		fs_mount_overlay(c->lower.image, c->lower.layers, c->lower.nlayers, &c->run,
+				 OVERLAY_USER_XATTRS);
+	else
+		fs_mount_overlay(c->config.layers[0], &c->config.layers[1], c->config.nlayers - 1,
+				 &c->run, OVERLAY_TRUSTED_XATTRS);
+	fs_pivot_into(c->run.merged);
+	fs_mount_proc("/proc");
+	fs_mount_sys_readonly("/sys");
+	cg_mount_readonly(&c->cg, "/sys/fs/cgroup");
+	fs_mount_minimal_dev("/dev");
+	fs_mount_tmpfs("/tmp", "mode=1777");
+	fs_detach_old_root();
+
+	/* New in 08: stdio from the shim (or a terminal of our own), env, workdir. */
+	shim_connect_child_stdio(c);
+	make_workdir(c->config.workdir);
+	for (int i = 0; i < c->config.nargs; i++)
+		argv[i] = c->config.args[i];
+	argv[c->config.nargs] = NULL;
+	for (int i = 0; i < c->config.nenv; i++)
+		env[i] = c->config.env[i];
+	env[c->config.nenv] = NULL;
+
+	/* --init: a tiny init is PID 1, and the command its child. */
+	if (c->config.init)
+		init_run(argv, env);
+	proc_exec_with_env(argv, env);
+}
+
+/* ---- the shim starts it: step 07's path through lib/ ------------------------- */
+
+static void start_container(struct container *c, struct shim_link *link)
+{
+	int namespaces = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS |
+			 CLONE_NEWNET | CLONE_NEWCGROUP;
+
+	cg_create(&c->cg, c->id, &c->config.limits);
+	if (c->config.userns) {
+		namespaces |= CLONE_NEWUSER;
+		rundir_give_to(&c->run, c->config.uids.start, c->config.gids.start);
+		fs_enter_own_mount_namespace();
+		idmap_layers(c->config.layers[0], &c->config.layers[1], c->config.nlayers - 1,
+			     &c->config.uids, &c->config.gids, c->run.path, &c->lower);
+	}
+	shim_prepare_stdio(c, link);
+
+	/* CLONE_NEWCGROUP at clone: the child is in its group before it runs. */
+	proc_clone(&c->init, namespaces & ~CLONE_NEWCGROUP, container_main, c);
+	if (c->config.userns)
+		idmap_unmount_layers(&c->lower);
+	cg_attach(&c->cg, c->init.pid);
+	if (c->config.userns)
+		userns_write_maps(c->init.pid, &c->config.uids, &c->config.gids);
+	net_connect_container(&c->link, c->id, c->init.pid, c->config.veth, NULL,
+			      c->config.hostname);
+	proc_release_child(&c->init);
+}
+
+/* ---- run ------------------------------------------------------------------------ */
+
+static void usage_run(FILE *out)
+{
+	fprintf(out,
+		"usage: %s run [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+		"Create and run a new container from an image (see: images).\n\n"
+		"  -d, --detach           run in the background and print the container's ID\n"
+		"  -i, --interactive      keep stdin open\n"
+		"  -t, --tty              give the container a terminal of its own\n"
+		"      --rm               remove the container when it exits\n"
+		"      --name NAME        a name ([a-zA-Z0-9][a-zA-Z0-9_.-]*); default: made up\n"
+		"      --init             a tiny init as PID 1: forwards signals, reaps orphans\n"
+		"  -e, --env K=V          set an environment variable (repeatable)\n"
+		"  -w, --workdir DIR      where the command starts (absolute)\n"
+		"      --hostname NAME    the container's hostname (default: the short ID)\n"
+		"  -m, --memory SIZE      memory limit, like 64m\n"
+		"      --cpus N           CPU time limit, like 0.5\n"
+		"      --pids-limit N     at most N processes\n"
+		"      --userns-remap START:COUNT  as root: a user namespace, 0 inside = START\n"
+		"      --net MODE         veth (default as root: step 05's cable to the host)\n"
+		"                         or none (only lo; always without root)\n",
+		log_progname());
+}
+
+/* Add K=V to the environment, replacing an earlier K. */
+static void set_env(struct container_config *config, const char *pair)
+{
+	size_t key = strcspn(pair, "=");
+
+	for (int i = 0; i < config->nenv; i++)
+		if (strncmp(config->env[i], pair, key + 1) == 0) {
+			snprintf(config->env[i], STATE_ARG_LEN, "%s", pair);
+			return;
+		}
+	if (config->nenv == STATE_MAX_ENV || strlen(pair) >= STATE_ARG_LEN)
+		die("-e %s: at most %d variables of %d bytes", quote(pair), STATE_MAX_ENV,
+		    STATE_ARG_LEN - 1);
+	snprintf(config->env[config->nenv++], STATE_ARG_LEN, "%s", pair);
+}
+
+/* docker's flags into the container's config; dies (125) on any bad one. */
+static void parse_run(struct container *c, int argc, char **argv, bool *detach)
+{
+	static const struct option longopts[] = {
+		{ "detach", no_argument, NULL, 'd' },    { "interactive", no_argument, NULL, 'i' },
+		{ "tty", no_argument, NULL, 't' },       { "rm", no_argument, NULL, 'R' },
+		{ "name", required_argument, NULL, 'n' }, { "init", no_argument, NULL, 'I' },
+		{ "env", required_argument, NULL, 'e' }, { "workdir", required_argument, NULL, 'w' },
+		{ "hostname", required_argument, NULL, 'H' },
+		{ "memory", required_argument, NULL, 'm' }, { "cpus", required_argument, NULL, 'C' },
+		{ "pids-limit", required_argument, NULL, 'P' },
+		{ "userns-remap", required_argument, NULL, 'U' },
+		{ "net", required_argument, NULL, 'N' }, { "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct container_config *config = &c->config;
+	const char *workdir = NULL, *net = NULL, *remap = NULL;
+	char why[512];
+	struct image image;
+	char *env[STATE_MAX_ENV];
+	int nenv = 0, key;
+
+	optind = 1;
+	opterr = 0;
+	while ((key = getopt_long(argc, argv, "+ditm:e:w:", longopts, NULL)) != -1) {
+		switch (key) {
+		case 'd': *detach = true; break;
+		case 'i': config->interactive = true; break;
+		case 't': config->tty = true; break;
+		case 'R': config->autoremove = true; break;
+		case 'I': config->init = true; break;
+		case 'n':
+			if (!state_valid_name(optarg))
+				die("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are "
+				    "allowed", quote(optarg));
+			snprintf(config->name, sizeof(config->name), "%s", optarg);
+			break;
+		case 'e':
+			if (strchr(optarg, '=') == NULL || optarg[0] == '=')
+				die("-e %s: expected KEY=VALUE", quote(optarg));
+			if (nenv < STATE_MAX_ENV)
+				env[nenv++] = optarg;
+			break;
+		case 'w':
+			if (optarg[0] != '/')
+				die("the working directory %s is invalid, it needs to be an absolute path",
+				    quote(optarg));
+			workdir = optarg;
+			break;
+		case 'H':
+			opts_check_hostname(optarg);
+			snprintf(config->hostname, sizeof(config->hostname), "%s", optarg);
+			break;
+		case 'm': config->limits.memory = opts_parse_memory(optarg); break;
+		case 'C': config->limits.cpus = opts_parse_cpus(optarg); break;
+		case 'P': config->limits.pids = opts_parse_pids(optarg); break;
+		case 'U':
+			if (!userns_parse_range(optarg, &config->uids, why, sizeof(why)))
+				die("--userns-remap %s: %s", quote(optarg), why);
+			config->gids = config->uids;
+			remap = optarg;
+			break;
+		case 'N':
+			if (strcmp(optarg, "veth") != 0 && strcmp(optarg, "none") != 0)
+				die("--net %s: MODE is veth or none (the bridge comes with -p)",
+				    quote(optarg));
+			net = optarg;
+			break;
+		case 'h':
+			usage_run(stdout);
+			exit(0);
+		default:
+			die("run: unknown flag: %s — see: %s run --help", quote(argv[optind - 1]),
+			    log_progname());
+		}
+	}
+	if (optind >= argc)
+		die("\"run\" requires at least 1 argument: IMAGE [COMMAND] — see: %s run --help",
+		    log_progname());
+	/* The image: its layers, and the defaults -e, -w and COMMAND override. */
+	if (image_open(argv[optind], &image, why, sizeof(why)) == -1)
+		die("%s", why);
+	snprintf(config->image, sizeof(config->image), "%s", argv[optind]);
+	config->nlayers = image.nlayers;
+	memcpy(config->layers, image.layers, sizeof(image.layers));
+	if (optind + 1 < argc) {
+		for (int i = optind + 1; i < argc && config->nargs < STATE_MAX_ARGS; i++)
+			snprintf(config->args[config->nargs++], STATE_ARG_LEN, "%s", argv[i]);
+	} else {
+		for (int i = 0; i < image.ncmd; i++)
+			snprintf(config->args[config->nargs++], STATE_ARG_LEN, "%s", image.cmd[i]);
+	}
+	for (int i = 0; i < image.nenv; i++)
+		set_env(config, image.env[i]);
+	if (config->tty)
+		set_env(config, "TERM=xterm");
+	for (int i = 0; i < nenv; i++)
+		set_env(config, env[i]);
+	snprintf(config->workdir, sizeof(config->workdir), "%s", workdir ? workdir : image.workdir);
+
+	/* As root, like docker: no user namespace unless asked; without root, 06's. */
+	if (geteuid() != 0) {
+		if (remap)
+			die("--userns-remap %s: only root may map other IDs", quote(remap));
+		if (net && strcmp(net, "veth") == 0)
+			die("--net veth needs root: without sudo the network is --net none");
+		config->userns = true;
+		config->uids = (struct id_range){ getuid(), 1 };
+		config->gids = (struct id_range){ getgid(), 1 };
+	} else {
+		config->userns = remap != NULL;
+		config->veth = net == NULL || strcmp(net, "veth") == 0;
+	}
+}
+
+/* Foreground: a signal to `run` is meant for the container (docker's sig-proxy). */
+static pid_t foreground_pid1, foreground_shim;
+static struct termios saved_terminal;
+static bool terminal_raw;
+
+static void proxy_signal(int sig)
+{
+	if (sig == SIGWINCH)
+		kill(foreground_shim, SIGWINCH);
+	else if (foreground_pid1 > 0)
+		kill(foreground_pid1, sig);
+}
+
+static void restore_terminal(void)
+{
+	if (terminal_raw)
+		pty_restore(STDIN_FILENO, &saved_terminal);
+}
+
+static void proxy_signals(const struct container *c, const struct shim_link *link)
+{
+	static const int proxied[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+				       SIGWINCH };
+	struct sigaction sa = { .sa_handler = proxy_signal };
+
+	foreground_pid1 = c->state.pid;
+	foreground_shim = link->shim;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(proxied) / sizeof(proxied[0]); i++)
+		sigaction(proxied[i], &sa, NULL);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static struct container c;
+	struct shim_link link = { 0 };
+	bool detach = false;
+	int status;
+
+	/* Create: the directory, the config, the state "created", nothing running. */
+	parse_run(&c, argc, argv, &detach);
+	container_create_managed(&c);
+
+	/* Start: the shim does it, and stays. */
+	link.attached = !detach;
+	if (shim_spawn(&c, &link) == 0) {
+		start_container(&c, &link);
+		shim_report_started(&c, &link);
+		exit(shim_serve(&c, &link) >= 0 ? 0 : 1);
+	}
+	if (shim_wait_started(&c, &link) == -1)
+		return EXIT_RUNTIME_ERROR;
+	if (detach) {
+		printf("%s\n", c.id);
+		return 0;
+	}
+
+	/* Attached: the shim relays the output; we pass signals on and wait. */
+	proxy_signals(&c, &link);
+	if (c.config.tty && isatty(STDIN_FILENO) &&
+	    pty_make_raw(STDIN_FILENO, &saved_terminal) == 0) {
+		terminal_raw = true;
+		atexit(restore_terminal);
+	}
+	status = shim_wait_exited(&link);
+	if (status == -1) {
+		warn("the shim of %.12s died before the container's end: see ps -a", c.id);
+		return EXIT_RUNTIME_ERROR;
+	}
+	return status;
+}
+
+/* ---- the commands that read the state ------------------------------------------ */
+
+/*
+ * Find the container `query`, or say so (docker's words) and return -1;
+ * -2 if it is there but its state is damaged (said, unless for rm -f).
+ */
+static int find_for(bool removing, const char *query, char *dir,
+		    struct container_config *config, struct container_state *state)
+{
+	char why[512];
+
+	if (container_find(query, dir, PATH_MAX, why, sizeof(why)) == -1) {
+		fprintf(stderr, "%s\n", why);
+		return -1;
+	}
+	if (container_load(dir, config, state) == -1) {
+		if (!removing)
+			fprintf(stderr, "Error: container %s: its state is damaged (%s): rm -f it\n",
+				query, strerror(errno));
+		return -2;
+	}
+	return 0;
+}
+
+static int find(const char *query, char *dir, struct container_config *config,
+		struct container_state *state)
+{
+	return find_for(false, query, dir, config, state);
+}
+
+/* Is PID 1 the process the state names (not a PID the kernel handed out again)? */
+static bool still_running(const char *dir)
+{
+	static struct container_config config;
+	struct container_state state;
+
+	return container_load(dir, &config, &state) == 0 && state.status == STATUS_RUNNING;
+}
+
+/* Wait up to `seconds` for the shim to record the container's end. */
+static bool wait_until_stopped(const char *dir, double seconds)
+{
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+
+	for (double waited = 0; waited < seconds; waited += 0.02) {
+		if (!still_running(dir))
+			return true;
+		nanosleep(&pause, NULL);
+	}
+	return !still_running(dir);
+}
+
+static void row_of(const char *dir, void *arg)
+{
+	struct report_table *table = arg;
+	static struct container_config config;
+	struct container_state state;
+	char id[13], command[64], created[80], status[96];
+	const char *cells[7];
+
+	if (container_load(dir, &config, &state) == -1) {
+		snprintf(id, sizeof(id), "%.12s", strrchr(dir, '/') + 1);
+		cells[0] = id, cells[1] = "?", cells[2] = "?", cells[3] = "?";
+		cells[4] = "Damaged: rm -f it", cells[5] = "", cells[6] = "?";
+		report_row(table, cells);
+		return;
+	}
+	snprintf(id, sizeof(id), "%.12s", strrchr(dir, '/') + 1);
+	report_command(&config, command, sizeof(command));
+	report_duration(state_now() - config.created, created, sizeof(created));
+	strcat(created, " ago");
+	report_status(&state, status, sizeof(status));
+	cells[0] = id, cells[1] = config.image, cells[2] = command, cells[3] = created;
+	cells[4] = status, cells[5] = "", cells[6] = config.name;
+	report_row(table, cells);
+}
+
+struct ps_options {
+	bool all, quiet;
+	struct report_table *table;
+};
+
+static void ps_row(const char *dir, void *arg)
+{
+	struct ps_options *ps = arg;
+
+	if (!ps->all && !still_running(dir))
+		return;
+	if (ps->quiet) {
+		printf("%.12s\n", strrchr(dir, '/') + 1);
+		return;
+	}
+	row_of(dir, ps->table);
+}
+
+static int cmd_ps(int argc, char **argv)
+{
+	static struct report_table table = { .ncolumns = 7 };
+	static const char *header[] = { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
+					"STATUS", "PORTS", "NAMES" };
+	struct ps_options ps = { .table = &table };
+	int key;
+
+	optind = 1;
+	opterr = 0;
+	while ((key = getopt(argc, argv, "aq")) != -1) {
+		if (key == 'a')
+			ps.all = true;
+		else if (key == 'q')
+			ps.quiet = true;
+		else
+			die("ps: unknown flag: %s", quote(argv[optind - 1]));
+	}
+	if (!ps.quiet)
+		report_row(&table, header);
+	container_each(ps_row, &ps);
+	if (!ps.quiet)
+		report_print(&table, stdout);
+	return 0;
+}
+
+static int cmd_logs(int argc, char **argv)
+{
+	struct logs_options options = { .tail = -1 };
+	static struct container_config config;
+	struct container_state state;
+	char dir[PATH_MAX], log[PATH_MAX + 16], *end;
+	bool follow = false;
+	long offset = 0;
+	int key;
+	static const struct option longopts[] = {
+		{ "follow", no_argument, NULL, 'f' }, { "timestamps", no_argument, NULL, 't' },
+		{ "tail", required_argument, NULL, 'n' }, { 0 }
+	};
+
+	optind = 1;
+	opterr = 0;
+	while ((key = getopt_long(argc, argv, "ftn:", longopts, NULL)) != -1) {
+		if (key == 'f') {
+			follow = true;
+		} else if (key == 't') {
+			options.timestamps = true;
+		} else if (key == 'n') {
+			options.tail = strcmp(optarg, "all") == 0 ? -1 : strtol(optarg, &end, 10);
+			if (strcmp(optarg, "all") != 0 && (*end || end == optarg || options.tail < 0))
+				die("--tail %s: a number of lines, or all", quote(optarg));
+		} else {
+			die("logs: unknown flag: %s", quote(argv[optind - 1]));
+		}
+	}
+	if (optind != argc - 1)
+		die("\"logs\" requires exactly 1 argument: CONTAINER");
+	if (find(argv[optind], dir, &config, &state) != 0)
+		return EXIT_COMMAND_FAILED;
+	snprintf(log, sizeof(log), "%s/log", dir);
+	if (logs_print(log, &offset, &options, stdout, stderr) == -1 && errno != ENOENT)
+		die_errno(NULL, "read %s", log);
+	/* -f: what comes, until the container has exited (then what is left). */
+	while (follow && still_running(dir)) {
+		struct timespec pause = { 0, 100 * 1000 * 1000 };
+
+		nanosleep(&pause, NULL);
+		options.tail = -1;
+		logs_print(log, &offset, &options, stdout, stderr);
+	}
+	if (follow)
+		logs_print(log, &offset, &options, stdout, stderr);
+	return 0;
+}
+
+static int cmd_inspect(int argc, char **argv)
+{
+	static struct container_config config;
+	struct container_state state;
+	char dir[PATH_MAX];
+	int status = 0, printed = 0;
+
+	if (argc < 2)
+		die("\"inspect\" requires at least 1 argument: CONTAINER...");
+	printf("[\n");
+	for (int i = 1; i < argc; i++) {
+		if (find(argv[i], dir, &config, &state) != 0) {
+			status = EXIT_COMMAND_FAILED;
+			continue;
+		}
+		if (printed++)
+			printf(",\n");
+		report_inspect(stdout, strrchr(dir, '/') + 1, &config, &state);
+	}
+	printf("\n]\n");
+	return status;
+}
+
+/* SIGTERM or "TERM" or "15": a signal number, or -1. */
+static int signal_number(const char *name)
+{
+	char *end;
+	long n = strtol(name, &end, 10);
+
+	if (*end == '\0' && end != name)
+		return n > 0 && n < NSIG ? n : -1;
+	if (strncmp(name, "SIG", 3) == 0)
+		name += 3;
+	for (int sig = 1; sig < NSIG; sig++) {
+		const char *abbrev = sigabbrev_np(sig);
+
+		if (abbrev && strcasecmp(abbrev, name) == 0)
+			return sig;
+	}
+	return -1;
+}
+
+/* Send `sig` to PID 1 of a running container (whose shim is alive: its PID 1 is). */
+static int signal_container(const char *query, const struct container_state *state, int sig)
+{
+	if (state->status != STATUS_RUNNING) {
+		fprintf(stderr, "Error: container %s is not running\n", query);
+		return -1;
+	}
+	if (kill(state->pid, sig) == -1 && errno != ESRCH) {
+		fprintf(stderr, "Error: kill %s: %s\n", query, strerror(errno));
+		return -1;
+	}
+	trace("kill(%d, %s): PID 1 of %s", state->pid, sigabbrev_np(sig), query);
+	return 0;
+}
+
+static int cmd_kill(int argc, char **argv)
+{
+	static struct container_config config;
+	struct container_state state;
+	char dir[PATH_MAX];
+	int sig = SIGKILL, status = 0, key;
+
+	optind = 1;
+	opterr = 0;
+	while ((key = getopt(argc, argv, "s:")) != -1) {
+		if (key != 's' || (sig = signal_number(optarg)) == -1)
+			die("kill: %s: not a signal (try -s TERM, -s 15)",
+			    quote(key == 's' ? optarg : argv[optind - 1]));
+	}
+	if (optind >= argc)
+		die("\"kill\" requires at least 1 argument: CONTAINER...");
+	for (int i = optind; i < argc; i++) {
+		if (find(argv[i], dir, &config, &state) != 0 ||
+		    signal_container(argv[i], &state, sig) == -1)
+			status = EXIT_COMMAND_FAILED;
+		else
+			printf("%s\n", argv[i]);
+	}
+	return status;
+}
+
+static int cmd_stop(int argc, char **argv)
+{
+	static struct container_config config;
+	struct container_state state;
+	char dir[PATH_MAX], *end;
+	double grace = 10;
+	int status = 0, key;
+
+	optind = 1;
+	opterr = 0;
+	while ((key = getopt(argc, argv, "t:")) != -1) {
+		if (key != 't' || (grace = strtod(optarg, &end)) < 0 || *end || end == optarg)
+			die("stop: -t takes a number of seconds");
+	}
+	if (optind >= argc)
+		die("\"stop\" requires at least 1 argument: CONTAINER...");
+	for (int i = optind; i < argc; i++) {
+		if (find(argv[i], dir, &config, &state) != 0) {
+			status = EXIT_COMMAND_FAILED;
+			continue;
+		}
+		/* SIGTERM first; a PID 1 without a handler ignores it: SIGKILL after -t. */
+		if (state.status == STATUS_RUNNING) {
+			signal_container(argv[i], &state, SIGTERM);
+			if (!wait_until_stopped(dir, grace)) {
+				signal_container(argv[i], &state, SIGKILL);
+				wait_until_stopped(dir, 10);
+			}
+		}
+		printf("%s\n", argv[i]);
+	}
+	return status;
+}
+
+static int cmd_wait(int argc, char **argv)
+{
+	static struct container_config config;
+	struct container_state state;
+	char dir[PATH_MAX];
+	int status = 0;
+
+	if (argc < 2)
+		die("\"wait\" requires at least 1 argument: CONTAINER...");
+	for (int i = 1; i < argc; i++) {
+		if (find(argv[i], dir, &config, &state) != 0) {
+			status = EXIT_COMMAND_FAILED;
+			continue;
+		}
+		while (state.status == STATUS_RUNNING || state.status == STATUS_CREATED) {
+			struct timespec pause = { 0, 50 * 1000 * 1000 };
+
+			nanosleep(&pause, NULL);
+			if (container_load(dir, &config, &state) == -1)
+				break;
+		}
+		printf("%d\n", state.exit_code);
+	}
+	return status;
+}
+
+static int cmd_rm(int argc, char **argv)
+{
+	static struct container_config config;
+	struct container_state state;
+	char dir[PATH_MAX];
+	bool force = false;
+	int status = 0, key;
+
+	optind = 1;
+	opterr = 0;
+	while ((key = getopt(argc, argv, "f")) != -1) {
+		if (key != 'f')
+			die("rm: unknown flag: %s", quote(argv[optind - 1]));
+		force = true;
+	}
+	if (optind >= argc)
+		die("\"rm\" requires at least 1 argument: CONTAINER...");
+	for (int i = optind; i < argc; i++) {
+		int found = find_for(force, argv[i], dir, &config, &state);
+
+		/* rm -f takes a damaged one too: its shim, if any, first. */
+		if (found == -2 && force) {
+			container_kill_owner(dir);
+			state.status = STATUS_DEAD;
+		} else if (found != 0) {
+			status = EXIT_COMMAND_FAILED;
+			continue;
+		}
+		if (state.status == STATUS_RUNNING && !force) {
+			fprintf(stderr, "Error: cannot remove a running container %s: stop it first "
+					"or use rm -f\n", argv[i]);
+			status = EXIT_COMMAND_FAILED;
+			continue;
+		}
+		/* -f: SIGKILL, and let the shim record the end and tear down first. */
+		if (state.status == STATUS_RUNNING) {
+			signal_container(argv[i], &state, SIGKILL);
+			wait_until_stopped(dir, 10);
+		}
+		if (container_delete(dir) == -1) {
+			status = EXIT_COMMAND_FAILED;
+			continue;
+		}
+		printf("%s\n", argv[i]);
+	}
+	return status;
+}
+
+/* ---- exec: into the namespaces of a running PID 1 ------------------------------- */
+
+/* Join PID 1's cgroup and namespaces: the user namespace first, it owns the others. */
+static void join_container(const struct container_config *config,
+			   const struct container_state *state)
+{
+	static const struct { const char *name; int type; } namespaces[] = {
+		{ "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
+		{ "net", CLONE_NEWNET },   { "pid", CLONE_NEWPID }, { "cgroup", CLONE_NEWCGROUP },
+		{ "mnt", CLONE_NEWNS },
+	};
+	int fds[7];
+	char path[64];
+
+	/* Open them all first: after setns(mnt) the host's /proc is out of sight. */
+	for (int i = 0; i < 7; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", state->pid, namespaces[i].name);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] == -1)
+			die_errno(NULL, "open(\"%s\")", path);
+	}
+	for (int i = 0; i < state->ncgroups; i++)
+		if (cg_join(state->cgroups[i]) == -1)
+			die_errno(NULL, "join the cgroup %s", state->cgroups[i]);
+	for (int i = 0; i < 7; i++) {
+		if (namespaces[i].type == CLONE_NEWUSER && !config->userns) {
+			close(fds[i]);
+			continue;
+		}
+		if (setns(fds[i], namespaces[i].type) == -1)
+			die_errno(NULL, "setns(%s namespace of PID %d)", namespaces[i].name,
+				  state->pid);
+		trace("setns(/proc/%d/ns/%s)", state->pid, namespaces[i].name);
+		close(fds[i]);
+	}
+}
+
+static int cmd_exec(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "interactive", no_argument, NULL, 'i' }, { "tty", no_argument, NULL, 't' },
+		{ "env", required_argument, NULL, 'e' }, { "workdir", required_argument, NULL, 'w' },
+		{ 0 }
+	};
+	static struct container_config config;
+	static struct proc_child child;
+	struct container_state state;
+	char dir[PATH_MAX], *args[STATE_MAX_ARGS + 1], *env[STATE_MAX_ENV + 2];
+	const char *workdir = NULL, *extra[STATE_MAX_ENV];
+	bool interactive = false, tty = false;
+	int key, nextra = 0, nenv = 0, nargs = 0, master = -1;
+	char slave_path[64];
+
+	optind = 1;
+	opterr = 0;
+	while ((key = getopt_long(argc, argv, "+ite:w:", longopts, NULL)) != -1) {
+		if (key == 'i')
+			interactive = true;
+		else if (key == 't')
+			tty = true;
+		else if (key == 'e' && strchr(optarg, '=') && optarg[0] != '=' && nextra < STATE_MAX_ENV)
+			extra[nextra++] = optarg;
+		else if (key == 'w' && optarg[0] == '/')
+			workdir = optarg;
+		else
+			die("exec: bad flag %s — see: %s --help", quote(argv[optind - 1]),
+			    log_progname());
+	}
+	if (optind + 1 >= argc)
+		die("\"exec\" requires at least 2 arguments: CONTAINER COMMAND [ARG...]");
+	if (find(argv[optind], dir, &config, &state) != 0)
+		return EXIT_COMMAND_FAILED;
+	if (state.status != STATUS_RUNNING) {
+		fprintf(stderr, "Error: container %s is not running\n", argv[optind]);
+		return EXIT_COMMAND_FAILED;
+	}
+	for (int i = optind + 1; i < argc && nargs < STATE_MAX_ARGS; i++)
+		args[nargs++] = argv[i];
+	args[nargs] = NULL;
+	for (int i = 0; i < config.nenv; i++)
+		env[nenv++] = config.env[i];
+	for (int i = 0; i < nextra && nenv < STATE_MAX_ENV; i++)
+		env[nenv++] = (char *)extra[i];
+	env[nenv] = NULL;
+	(void)interactive; /* stdin is passed through as it is */
+
+	join_container(&config, &state);
+	/* -t: a terminal from the container's own devpts (our root is its root now). */
+	if (tty && pty_open(&master, slave_path, sizeof(slave_path)) == -1)
+		die_errno(NULL, "open a terminal in the container");
+	/* setns(CLONE_NEWPID) places our children, not us: fork into it. */
+	child.pid = fork();
+	if (child.pid == -1)
+		die_errno(NULL, "fork() into the container");
+	if (child.pid == 0) {
+		if (config.userns) {
+			userns_become_root();
+			userns_drop_groups();
+		}
+		/* A session of its own: the caller's terminal is never the container's. */
+		proc_new_session();
+		if (tty) {
+			int slave = open(slave_path, O_RDWR | O_CLOEXEC);
+
+			if (slave == -1 || pty_become_controlling(slave) == -1)
+				die_errno(NULL, "make %s the controlling terminal", slave_path);
+		}
+		if (chdir(workdir ? workdir : config.workdir) == -1)
+			die_errno(NULL, "chdir(%s)", quote(workdir ? workdir : config.workdir));
+		proc_exec_with_env(args, env);
+	}
+	trace("fork() = %d: the command, in the container's namespaces", child.pid);
+	if (tty) {
+		if (isatty(STDIN_FILENO) && pty_make_raw(STDIN_FILENO, &saved_terminal) == 0) {
+			terminal_raw = true;
+			atexit(restore_terminal);
+		}
+		pty_relay(master, STDIN_FILENO, STDOUT_FILENO);
+	}
+	{
+		int wstatus;
+
+		while (waitpid(child.pid, &wstatus, 0) == -1)
+			if (errno != EINTR)
+				die_errno(NULL, "waitpid(%d)", child.pid);
+		return proc_exit_status(wstatus);
+	}
+}
+
+/* ---- images ------------------------------------------------------------------------ */
+
+static void image_row(const char *name, void *arg)
+{
+	struct report_table *table = arg;
+	struct image image;
+	char why[256], layers[16];
+	const char *cells[5];
+
+	if (image_open(name, &image, why, sizeof(why)) == -1)
+		return;
+	snprintf(layers, sizeof(layers), "%d", image.nlayers);
+	cells[0] = name, cells[1] = "latest", cells[2] = layers;
+	cells[3] = image.ncmd ? image.cmd[0] : "";
+	cells[4] = image.layers[image.nlayers - 1];
+	report_row(table, cells);
+}
+
+static int cmd_images(int argc, char **argv)
+{
+	static struct report_table table = { .ncolumns = 5 };
+	static const char *header[] = { "REPOSITORY", "TAG", "LAYERS", "COMMAND", "TOP LAYER" };
+
+	(void)argv;
+	if (argc > 1)
+		die("\"images\" takes no argument");
+	report_row(&table, header);
+	if (image_list(image_row, &table) == -1)
+		die_errno("build them with: make rootfs", "list the images in %s", image_dir());
+	report_print(&table, stdout);
+	return 0;
+}
+
+/* ---- the command line ---------------------------------------------------------------- */
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: %s [--trace] COMMAND [ARG...]\n"
+		"A container runtime with docker's commands: a shim per container, no daemon.\n\n"
+		"  run [-d] [-i] [-t] [--rm] [--name NAME] [--init] [-e K=V]... [-w DIR]\n"
+		"      [--hostname H] [-m SIZE] [--cpus N] [--pids-limit N]\n"
+		"      [--userns-remap START:COUNT] [--net veth|none] IMAGE [CMD [ARG...]]\n"
+		"  ps [-a] [-q]                   logs [-f] [-t] [--tail N] CONTAINER\n"
+		"  exec [-i] [-t] [-e K=V]... [-w DIR] CONTAINER CMD [ARG...]\n"
+		"  inspect CONTAINER...           stop [-t SECS] CONTAINER...\n"
+		"  kill [-s SIGNAL] CONTAINER...  wait CONTAINER...\n"
+		"  rm [-f] CONTAINER...           images\n\n"
+		"CONTAINER is a name or a unique prefix of the ID. Exit status: run and exec\n"
+		"return the command's (125 runtime error, 126 not executable, 127 not found);\n"
+		"the others 0, or 1 with one line that says why.\n",
+		log_progname());
+}
+
+int main(int argc, char **argv)
+{
+	static const struct { const char *name; int (*run)(int, char **); } commands[] = {
+		{ "run", cmd_run },	  { "ps", cmd_ps },     { "logs", cmd_logs },
+		{ "exec", cmd_exec },	  { "inspect", cmd_inspect }, { "stop", cmd_stop },
+		{ "kill", cmd_kill },	  { "wait", cmd_wait }, { "rm", cmd_rm },
+		{ "images", cmd_images },
+	};
+	int first = 1;
+
+	log_init(argv[0]);
+	if (argc > 1 && strcmp(argv[1], "--trace") == 0) {
+		trace_enable();
+		first = 2;
+	}
+	if (argc <= first || strcmp(argv[first], "--help") == 0) {
+		usage(argc <= first ? stderr : stdout);
+		return argc <= first ? EXIT_RUNTIME_ERROR : 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[first], commands[i].name) == 0)
+			return commands[i].run(argc - first, argv + first);
+	die("unknown command %s — see: %s --help", quote(argv[first]), log_progname());
+}
