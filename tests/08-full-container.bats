@@ -18,6 +18,7 @@ teardown() {
 	# Whatever a test left: removed the way a user would.
 	local ids
 	ids=$($B ps -aq 2>/dev/null || true)
+	# shellcheck disable=SC2086  # one ID a word
 	[ -z "$ids" ] || $B rm -f $ids >/dev/null 2>&1 || true
 	for pid in ${CLI_PIDS:-}; do kill -KILL "$pid" 2>/dev/null || true; done
 }
@@ -137,6 +138,7 @@ nothing_left() {
 	[ "$output" = "$(printf 'one\ntwo\nthree')" ]
 	run --separate-stderr $B logs talk
 	[ "$output" = "$(printf 'one\nthree')" ]
+	# shellcheck disable=SC2154  # set by run --separate-stderr
 	[ "$stderr" = two ]
 	run $B logs --tail 1 talk
 	[ "$output" = three ]
@@ -319,10 +321,10 @@ nothing_left() {
 	run -1 $B logs nobody
 	run -1 $B rm nobody
 	run -1 $B inspect nobody
-	$B run --name done busybox true
-	run -1 $B exec done true
-	[ "$output" = 'Error: container done is not running' ]
-	$B rm done
+	$B run --name finished busybox true
+	run -1 $B exec finished true
+	[ "$output" = 'Error: container finished is not running' ]
+	$B rm finished
 	nothing_left
 }
 
