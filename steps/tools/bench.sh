@@ -8,7 +8,8 @@
 #   vm-boot     qemu booting a kernel + init that powers off at once (when
 #               qemu and a kernel are there; its p10/p90 columns are min/max
 #               of VM_RUNS=5 runs): what a container does not do
-# then every step (and step 06 without sudo). Prints the median (and p10/p90)
+# then every step (and step 06 without sudo), and step 08's run --rm with
+# and without its network. Prints the median (and p10/p90)
 # of RUNS runs, and the ratio to fork+exec.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -53,10 +54,13 @@ for rt in crun runc; do
 	measure "$rt" "$rt" run --bundle "$bundle" "stepbox-bench-$$"
 done
 
-for step in "$build"/0[1-9]-*; do
+for step in "$build"/0[1-7]-*; do
 	[ -x "$step" ] || continue
 	measure "$(basename "$step")" "$step" "$rootfs" /bin/true
 done
+# Step 08 as docker would be used: create, start (a shim), wait, remove.
+measure "08-run-net-none" "$build/08-full-container" run --rm --net none busybox /bin/true
+measure "08-run-veth" "$build/08-full-container" run --rm busybox /bin/true
 
 # Step 06 without sudo: as the user who ran sudo, else as nobody.
 user=${SUDO_UID:-65534}
