@@ -25,7 +25,7 @@ void init_run(char **argv, char **env)
 		die_errno(NULL, "fork() in init");
 	if (command == 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		proc_exec_with_env(argv, env);
+		proc_exec_with_env(argv, env, -1);
 	}
 	trace("init: the command is pid %d; reaping and forwarding", command);
 	for (;;) {

@@ -276,7 +276,7 @@ static void close_inherited_fds(void)
 
 /* ---- becoming the container's command --------------------------------- */
 
-static void exec_now(char **argv) __attribute__((noreturn));
+static void exec_now(char **argv, int report_fd) __attribute__((noreturn));
 
 void proc_exec_command(char **argv)
 {
@@ -291,10 +291,10 @@ void proc_exec_command(char **argv)
 	setenv("HOME", "/root", 1);
 	if (term_copy[0])
 		setenv("TERM", term_copy, 1);
-	exec_now(argv);
+	exec_now(argv, -1);
 }
 
-void proc_exec_with_env(char **argv, char **env)
+void proc_exec_with_env(char **argv, char **env, int report_fd)
 {
 	/* Only what the image and -e say, and the usual defaults docker adds. */
 	clearenv();
@@ -303,21 +303,23 @@ void proc_exec_with_env(char **argv, char **env)
 			die_errno(NULL, "putenv(%s)", quote(env[i]));
 	setenv("PATH", PROC_DEFAULT_PATH, 0);
 	setenv("HOME", "/root", 0);
-	exec_now(argv);
+	exec_now(argv, report_fd);
 }
 
-static void exec_now(char **argv)
+static void exec_now(char **argv, int report_fd)
 {
 	close_inherited_fds();
 	trace("execve(\"%s\")", argv[0]);
 	execvp(argv[0], argv);
 
 	/* Still here: the command is missing (127) or not executable (126). */
-	if (errno == ENOENT || errno == ENOTDIR) {
-		fprintf(stderr, "%s: execve(%s): %s — is it in the image?\n",
-			log_progname(), quote(argv[0]), strerror(errno));
-		exit(EXIT_NOT_FOUND);
+	int err = errno;
+	unsigned char status = err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+
+	fprintf(stderr, "%s: execve(%s): %s%s\n", log_progname(), quote(argv[0]), strerror(err),
+		status == EXIT_NOT_FOUND ? " — is it in the image?" : "");
+	if (report_fd != -1 && write(report_fd, &status, 1) != 1) {
+		/* the shim is gone: our exit status still says it */
 	}
-	fprintf(stderr, "%s: execve(%s): %s\n", log_progname(), quote(argv[0]), strerror(errno));
-	exit(EXIT_CANNOT_EXEC);
+	exit(status);
 }

@@ -65,9 +65,13 @@ int proc_wait(struct proc_child *child);
  */
 void proc_exec_command(char **argv) __attribute__((noreturn));
 
-/* The same, with exactly the environment `env` (NULL-terminated "K=V"), plus
- * PATH and HOME when it has none. */
-void proc_exec_with_env(char **argv, char **env) __attribute__((noreturn));
+/*
+ * The same, with exactly the environment `env` (NULL-terminated "K=V"), plus
+ * PATH and HOME when it has none. If execve() fails and `report_fd` is not
+ * -1, the exit status (126 or 127) is written to it as one byte first: the
+ * shim learns that the command never ran (step 08's run -d returns it).
+ */
+void proc_exec_with_env(char **argv, char **env, int report_fd) __attribute__((noreturn));
 
 #define PROC_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

@@ -81,7 +81,11 @@ pid_t shim_spawn(struct container *c, struct shim_link *link)
 	/* Its own session: no terminal's hang-up or Ctrl-C reaches it. */
 	if (setsid() == -1)
 		die_errno(NULL, "setsid() in the shim");
-	/* Orphans of the container are reparented to us, not to the host's init. */
+	/*
+	 * A subreaper: whatever dies between us and PID 1 leaves its children
+	 * to us, not to the host's init. (Orphans inside the container go to
+	 * PID 1, which must reap them itself: see --init.)
+	 */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		die_errno(NULL, "prctl(PR_SET_CHILD_SUBREAPER)");
 	/* A CLI that went away must not kill us with SIGPIPE when we write to it. */
@@ -180,10 +184,57 @@ static unsigned long long start_time_of(pid_t pid)
 	return start;
 }
 
+/*
+ * Wait until the container's command runs: end-of-file on the exec pipe
+ * (execve() closed it), or one byte, the status of a command that could not
+ * be executed (126, 127). Returns 0 or that status.
+ */
+static int wait_for_exec(struct shim_link *link)
+{
+	unsigned char failed;
+	struct timespec now;
+	ssize_t n;
+
+	do
+		n = read(link->exec_r, &failed, 1);
+	while (n == -1 && errno == EINTR);
+	close(link->exec_r);
+	link->exec_r = -1;
+	if (n == 1)
+		return failed;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	trace("container up in %.3f ms (clone → execve of its command)",
+	      (now.tv_sec + now.tv_nsec / 1e9 - link->cloned_at) * 1e3);
+	return 0;
+}
+
+/* The command never ran: what it said about it goes to the CLI's stderr and the log. */
+static void pass_on_exec_error(struct container *c, struct shim_link *link)
+{
+	char buffer[4096], path[PATH_MAX + 16];
+	ssize_t n;
+	int log;
+
+	if (link->err_r == -1)
+		return;
+	snprintf(path, sizeof(path), "%s/log", c->run.path);
+	log = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	fcntl(link->err_r, F_SETFL, O_NONBLOCK);
+	while ((n = read(link->err_r, buffer, sizeof(buffer))) > 0) {
+		if (log != -1)
+			logs_append(log, "stderr", buffer, n);
+		if (write(STDERR_FILENO, buffer, n) != n)
+			break;
+	}
+	fcntl(link->err_r, F_SETFL, 0);
+	if (log != -1)
+		close(log);
+}
+
 void shim_report_started(struct container *c, struct shim_link *link)
 {
 	char ok[32];
-	int null;
+	int null, failed;
 
 	/* The child's ends are the child's: with ours closed, EOF means it is done. */
 	for (int fd = 0; fd < 3; fd++)
@@ -192,8 +243,10 @@ void shim_report_started(struct container *c, struct shim_link *link)
 	if (c->console[1] != -1)
 		close(c->console[1]);
 	close(c->exec_w);
+	failed = wait_for_exec(link);
 
-	c->state.status = STATUS_RUNNING;
+	/* A command that never ran leaves the container "created", as docker's does. */
+	c->state.status = failed ? STATUS_CREATED : STATUS_RUNNING;
 	c->state.pid = c->init.pid;
 	c->state.pid_start = start_time_of(c->init.pid);
 	c->state.started = state_now();
@@ -210,7 +263,12 @@ void shim_report_started(struct container *c, struct shim_link *link)
 
 	/* Up: from here on the shim tears down itself, and keeps the directory. */
 	cleanup_forget();
-	snprintf(ok, sizeof(ok), "ok %d\n", c->init.pid);
+	if (failed) {
+		pass_on_exec_error(c, link);
+		snprintf(ok, sizeof(ok), "exit %d\n", failed);
+	} else {
+		snprintf(ok, sizeof(ok), "ok %d\n", c->init.pid);
+	}
 	if (write(link->ready[1], ok, strlen(ok)) < 0)
 		trace("the CLI is gone before the container started");
 	close(link->ready[1]);
@@ -300,7 +358,7 @@ static void handle_signal(struct container *c, struct shim_loop *loop)
 		pty_copy_size(loop->client_in, loop->master);
 		return;
 	}
-	/* SIGCHLD: PID 1, or an orphan of the container handed to us (subreaper). */
+	/* SIGCHLD: PID 1, or any other child that was handed to us (subreaper). */
 	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0)
 		if (pid == c->init.pid) {
 			loop->exited = true;
@@ -346,7 +404,7 @@ int shim_serve(struct container *c, struct shim_link *link)
 	}
 
 	for (;;) {
-		struct pollfd fds[7];
+		struct pollfd fds[6];
 		int n = 0, in_to;
 
 		if (loop.exited && link->out_r == -1 && link->err_r == -1 && loop.master == -1)
@@ -359,10 +417,9 @@ int shim_serve(struct container *c, struct shim_link *link)
 		in_to = loop.master != -1 ? loop.master : link->in_w;
 		fds[n++] = (struct pollfd){ .fd = in_to != -1 ? loop.client_in : -1,
 					    .events = POLLIN };
-		fds[n++] = (struct pollfd){ .fd = link->exec_r, .events = POLLIN };
 		if (loop.exited && drain_ms == -1)
 			drain_ms = 2000; /* what is still in the pipes: a bounded last read */
-		n = poll(fds, 7, drain_ms);
+		n = poll(fds, 6, drain_ms);
 		if (n == 0)
 			break;
 		if (n == -1) {
@@ -385,15 +442,6 @@ int shim_serve(struct container *c, struct shim_link *link)
 				pty_copy_size(loop.client_in, loop.master);
 			close(link->console_r);
 			link->console_r = -1;
-		}
-		if (fds[6].revents) {
-			struct timespec now;
-
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			trace("container up in %.3f ms (clone → execve of its command)",
-			      (now.tv_sec + now.tv_nsec / 1e9 - link->cloned_at) * 1e3);
-			close(link->exec_r);
-			link->exec_r = -1;
 		}
 		if (fds[5].revents) {
 			pump_input(&loop.client_in, loop.master != -1 ? &loop.master : &link->in_w);
@@ -430,20 +478,74 @@ int shim_serve(struct container *c, struct shim_link *link)
 	return status;
 }
 
+/* ---- exec's relay ----------------------------------------------------------- */
+
+static void relay_once(int *from, int *to)
+{
+	char buffer[65536];
+	ssize_t n = read(*from, buffer, sizeof(buffer));
+
+	if (n == -1 && errno == EINTR)
+		return;
+	if (n <= 0) {
+		close(*from);
+		*from = -1;
+		return;
+	}
+	relay(to, buffer, n);
+}
+
+void shim_relay_exec(int in_w, int out_r, int err_r)
+{
+	int in = in_w == -1 ? -1 : STDIN_FILENO, out = STDOUT_FILENO, err = STDERR_FILENO;
+
+	signal(SIGPIPE, SIG_IGN);
+	while (out_r != -1 || err_r != -1) {
+		struct pollfd fds[3] = { { .fd = out_r, .events = POLLIN },
+					 { .fd = err_r, .events = POLLIN },
+					 { .fd = in, .events = POLLIN } };
+
+		if (poll(fds, 3, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (fds[0].revents)
+			relay_once(&out_r, &out);
+		if (fds[1].revents)
+			relay_once(&err_r, &err);
+		if (fds[2].revents) {
+			int to = in_w;
+
+			relay_once(&in, &to);
+			if (in == -1 || to == -1) {
+				/* End of our input: the command's stdin ends too. */
+				close(in_w);
+				in = in_w = -1;
+			}
+		}
+	}
+	if (in_w != -1)
+		close(in_w);
+}
+
 /* ---- the CLI waits -------------------------------------------------------- */
 
 int shim_wait_started(struct container *c, struct shim_link *link)
 {
 	char answer[32] = "";
+	int failed;
 	ssize_t n;
 
 	do
 		n = read(link->ready[0], answer, sizeof(answer) - 1);
 	while (n == -1 && errno == EINTR);
 	close(link->ready[0]);
-	if (n <= 0 || sscanf(answer, "ok %d", &c->state.pid) != 1)
-		return -1; /* the shim died, after saying why on our stderr */
-	return 0;
+	if (n > 0 && sscanf(answer, "ok %d", &c->state.pid) == 1)
+		return 0;
+	if (n > 0 && sscanf(answer, "exit %d", &failed) == 1)
+		return failed;
+	return -1; /* the shim died, after saying why on our stderr */
 }
 
 int shim_wait_exited(struct shim_link *link)

@@ -60,8 +60,9 @@ void shim_prepare_stdio(struct container *c, struct shim_link *link);
 void shim_connect_child_stdio(struct container *c);
 
 /*
- * Shim, once PID 1 was released: write the state "running", tell the CLI,
- * and — detached — let go of the CLI's terminal and pipes.
+ * Shim, once PID 1 was released: wait until its command runs (execve), write
+ * the state "running", tell the CLI, and — detached — let go of the CLI's
+ * terminal and pipes.
  */
 void shim_report_started(struct container *c, struct shim_link *link);
 
@@ -74,8 +75,19 @@ void shim_report_started(struct container *c, struct shim_link *link);
  */
 int shim_serve(struct container *c, struct shim_link *link);
 
-/* CLI: wait for the shim's "ok"; 0 with PID 1 in c->state.pid, or -1 (the shim said why). */
+/*
+ * CLI: wait for the shim's word: 0 once the command runs (PID 1 in
+ * c->state.pid); 126 or 127 when it could not be executed (the error was
+ * on our stderr); -1 when the shim died (it said why).
+ */
 int shim_wait_started(struct container *c, struct shim_link *link);
+
+/*
+ * exec without -t: the command's stdio are pipes, never the caller's
+ * terminal (root inside could TIOCSTI into it). Relay our stdin to `in_w`
+ * (-1: none) and `out_r`, `err_r` to our stdout and stderr, until both end.
+ */
+void shim_relay_exec(int in_w, int out_r, int err_r);
 
 /* CLI, foreground: wait for the exit status; -1 if the shim died before it could say. */
 int shim_wait_exited(struct shim_link *link);

@@ -129,6 +129,34 @@ nothing_left() {
 	[ "$output" = "$(printf '1\n/tmp')" ]
 }
 
+@test "08: exec -i passes stdin on, without it stdin is empty; exec -t gives a terminal of the container's" {
+	$B run -d --name box busybox sleep 30
+	run bash -c "echo through | $B exec -i box cat"
+	[ "$output" = through ]
+	run bash -c "echo lost | $B exec box cat"
+	[ "$output" = "" ]
+	run script -qec "$B exec -t box sh -c 'tty; exit 6'" /dev/null </dev/null
+	[ "$status" -eq 6 ]
+	[[ "$output" == *'/dev/pts/'* ]]
+}
+
+@test "08: exec never hands the caller's terminal inside: no TIOCSTI through fd 0, 1 or 2" {
+	$B run -d --name box busybox sleep 30
+	run script -qec "$B exec box sh -c 'probe tiocsti x <&2; probe tiocsti x <&1; probe ctty'" \
+		/dev/null </dev/null
+	[[ "$output" != *'TIOCSTI: injected'* ]]
+	[[ "$output" == *'ctty: none'* ]]
+}
+
+@test "08: run -d of a command that cannot run fails as docker's does: 127, the reason, no ID" {
+	run -127 --separate-stderr $B run -d --name broken-cmd busybox no-such-command
+	[ "$output" = "" ]
+	# shellcheck disable=SC2154  # set by run --separate-stderr
+	[[ "$stderr" == *'execve("no-such-command"): No such file or directory'* ]]
+	run $B logs broken-cmd
+	[[ "$output" == *'No such file or directory'* ]]
+}
+
 @test "08: logs shows stdout and stderr in order, with -t and --tail; -f follows to the end" {
 	# (stdout and stderr are two pipes: what comes within a moment may cross)
 	$B run --name talk busybox sh -c 'echo one; sleep 0.2; echo two >&2; sleep 0.2; echo three' \

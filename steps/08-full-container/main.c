@@ -135,7 +135,7 @@ static int container_main(void *arg)
 	/* --init: a tiny init is PID 1, and the command its child. */
 	if (c->config.init)
 		init_run(argv, env);
-	proc_exec_with_env(argv, env);
+	proc_exec_with_env(argv, env, c->exec_w);
 }
 
 /* ---- the shim starts it: step 07's path through lib/ ------------------------- */
@@ -330,9 +330,10 @@ static bool terminal_raw;
 
 static void proxy_signal(int sig)
 {
-	if (sig == SIGWINCH)
-		kill(foreground_shim, SIGWINCH);
-	else if (foreground_pid1 > 0)
+	if (sig == SIGWINCH) {
+		if (foreground_shim > 0)
+			kill(foreground_shim, SIGWINCH);
+	} else if (foreground_pid1 > 0)
 		kill(foreground_pid1, sig);
 }
 
@@ -360,7 +361,7 @@ static int cmd_run(int argc, char **argv)
 	static struct container c;
 	struct shim_link link = { 0 };
 	bool detach = false;
-	int status;
+	int status, started;
 
 	/* Create: the directory, the config, the state "created", nothing running. */
 	parse_run(&c, argc, argv, &detach);
@@ -373,9 +374,13 @@ static int cmd_run(int argc, char **argv)
 		shim_report_started(&c, &link);
 		exit(shim_serve(&c, &link) >= 0 ? 0 : 1);
 	}
-	if (shim_wait_started(&c, &link) == -1)
+	started = shim_wait_started(&c, &link);
+	if (started == -1)
 		return EXIT_RUNTIME_ERROR;
 	if (detach) {
+		/* As docker's run -d: the ID once the command runs, or why it cannot. */
+		if (started > 0)
+			return started;
 		printf("%s\n", c.id);
 		return 0;
 	}
@@ -807,6 +812,7 @@ static int cmd_exec(int argc, char **argv)
 	const char *workdir = NULL, *extra[STATE_MAX_ENV];
 	bool interactive = false, tty = false;
 	int key, nextra = 0, nenv = 0, nargs = 0, master = -1;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	char slave_path[64];
 
 	optind = 1;
@@ -840,12 +846,15 @@ static int cmd_exec(int argc, char **argv)
 	for (int i = 0; i < nextra && nenv < STATE_MAX_ENV; i++)
 		env[nenv++] = (char *)extra[i];
 	env[nenv] = NULL;
-	(void)interactive; /* stdin is passed through as it is */
 
 	join_container(&config, &state);
-	/* -t: a terminal from the container's own devpts (our root is its root now). */
+	/* -t: a terminal from the container's own devpts (our root is its root now);
+	 * else pipes: the caller's terminal never reaches inside. */
 	if (tty && pty_open(&master, slave_path, sizeof(slave_path)) == -1)
 		die_errno(NULL, "open a terminal in the container");
+	if (!tty && ((interactive && pipe2(in, O_CLOEXEC) == -1) || pipe2(out, O_CLOEXEC) == -1 ||
+		     pipe2(err, O_CLOEXEC) == -1))
+		die_errno(NULL, "pipe2() for exec's stdio");
 	/* setns(CLONE_NEWPID) places our children, not us: fork into it. */
 	child.pid = fork();
 	if (child.pid == -1)
@@ -862,18 +871,36 @@ static int cmd_exec(int argc, char **argv)
 
 			if (slave == -1 || pty_become_controlling(slave) == -1)
 				die_errno(NULL, "make %s the controlling terminal", slave_path);
+		} else {
+			/* No -i: no stdin, as with docker exec. */
+			int null = interactive ? in[0] : open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+			if (null == -1 || dup2(null, STDIN_FILENO) == -1 ||
+			    dup2(out[1], STDOUT_FILENO) == -1 || dup2(err[1], STDERR_FILENO) == -1)
+				die_errno(NULL, "exec's stdio");
 		}
 		if (chdir(workdir ? workdir : config.workdir) == -1)
 			die_errno(NULL, "chdir(%s)", quote(workdir ? workdir : config.workdir));
-		proc_exec_with_env(args, env);
+		proc_exec_with_env(args, env, -1);
 	}
 	trace("fork() = %d: the command, in the container's namespaces", child.pid);
 	if (tty) {
+		/* SIGWINCH interrupts the relay's poll(), which then copies the new size. */
+		struct sigaction sa = { .sa_handler = proxy_signal };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGWINCH, &sa, NULL);
 		if (isatty(STDIN_FILENO) && pty_make_raw(STDIN_FILENO, &saved_terminal) == 0) {
 			terminal_raw = true;
 			atexit(restore_terminal);
 		}
 		pty_relay(master, STDIN_FILENO, STDOUT_FILENO);
+	} else {
+		close(out[1]);
+		close(err[1]);
+		if (interactive)
+			close(in[0]);
+		shim_relay_exec(interactive ? in[1] : -1, out[0], err[0]);
 	}
 	{
 		int wstatus;
