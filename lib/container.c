@@ -37,32 +37,9 @@ static bool is_container_id(const char *name)
 
 /* ---- who owns it ------------------------------------------------------- */
 
-/*
- * Field 22 of /proc/PID/stat, the start time in clock ticks since boot: with
- * the PID, it names one process for as long as the machine is up. 0 if the
- * process is gone or a zombie (it has exited: only its reaping is left).
- */
-static unsigned long long start_time_of(pid_t pid)
-{
-	char path[64], line[1024], *after_comm;
-	unsigned long long start = 0;
-	char state;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return 0;
-	if (fgets(line, sizeof(line), f) && (after_comm = strrchr(line, ')')) &&
-	    sscanf(after_comm + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-				   "%*d %*d %*d %*d %llu", &state, &start) == 2 && state == 'Z')
-		start = 0;
-	fclose(f);
-	return start;
-}
-
 bool container_owner_alive(const struct container_record *rec)
 {
-	return rec->owner > 0 && start_time_of(rec->owner) == rec->owner_start;
+	return rec->owner > 0 && proc_start_time(rec->owner) == rec->owner_start;
 }
 
 /* ---- the record ---------------------------------------------------------- */
@@ -187,7 +164,7 @@ void container_create(struct container *c)
 
 	new_id(c->id);
 	memcpy(rec.id, c->id, sizeof(rec.id));
-	rec.owner_start = start_time_of(rec.owner);
+	rec.owner_start = proc_start_time(rec.owner);
 	trace("container id %s", c->id);
 
 	/* Under the lock: nobody sweeps our directory before the record is in it. */
@@ -270,7 +247,7 @@ void container_create_managed(struct container *c)
 
 	new_id(c->id);
 	memcpy(rec.id, c->id, sizeof(rec.id));
-	rec.owner_start = start_time_of(rec.owner);
+	rec.owner_start = proc_start_time(rec.owner);
 	c->config.created = state_now();
 	/* docker's default hostname: the short id. */
 	if (c->config.hostname[0] == '\0')
@@ -316,7 +293,7 @@ int container_claim(const char *dir)
 	if (container_read_record(dir, &rec) == -1)
 		return -1;
 	rec.owner = getpid();
-	rec.owner_start = start_time_of(rec.owner);
+	rec.owner_start = proc_start_time(rec.owner);
 	return write_record(dir, &rec);
 }
 

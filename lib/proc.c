@@ -164,6 +164,29 @@ void proc_wait_for_parent(struct proc_child *child)
 	/* The read end stays open (until execve: O_CLOEXEC) for proc_die_with_parent(). */
 }
 
+/*
+ * Field 22 of /proc/PID/stat, the start time in clock ticks since boot: with
+ * the PID, it names one process for as long as the machine is up. 0 if the
+ * process is gone or a zombie (it has exited: only its reaping is left).
+ */
+unsigned long long proc_start_time(pid_t pid)
+{
+	char path[64], line[1024], *after_comm;
+	unsigned long long start = 0;
+	char state;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	if (fgets(line, sizeof(line), f) && (after_comm = strrchr(line, ')')) &&
+	    sscanf(after_comm + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+				   "%*d %*d %*d %*d %llu", &state, &start) == 2 && state == 'Z')
+		start = 0;
+	fclose(f);
+	return start;
+}
+
 /* ---- waiting, and passing signals on ---------------------------------- */
 
 /*

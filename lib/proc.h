@@ -75,6 +75,14 @@ void proc_exec_with_env(char **argv, char **env, int report_fd) __attribute__((n
 
 #define PROC_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
+/*
+ * The start time of process `pid` (field 22 of /proc/PID/stat, in clock
+ * ticks since boot): with the PID it names one process for as long as the
+ * machine is up, so a recycled PID is never taken for it. 0 if the process
+ * is gone or a zombie (it has exited; only its reaping is left).
+ */
+unsigned long long proc_start_time(pid_t pid);
+
 /* The shell's rule, as docker reports it: the exit code, or 128+N for signal N. */
 int proc_exit_status(int wstatus);
 

@@ -167,23 +167,6 @@ void shim_connect_child_stdio(struct container *c)
 
 /* ---- running ---------------------------------------------------------------- */
 
-/* The PID 1's start time, so a later command never mistakes a recycled PID for it. */
-static unsigned long long start_time_of(pid_t pid)
-{
-	char path[64], line[1024], *after_comm;
-	unsigned long long start = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return 0;
-	if (fgets(line, sizeof(line), f) && (after_comm = strrchr(line, ')')))
-		sscanf(after_comm + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-				       "%*d %*d %*d %*d %llu", &start);
-	fclose(f);
-	return start;
-}
-
 /*
  * Wait until the container's command runs: end-of-file on the exec pipe
  * (execve() closed it), or one byte, the status of a command that could not
@@ -248,7 +231,7 @@ void shim_report_started(struct container *c, struct shim_link *link)
 	/* A command that never ran leaves the container "created", as docker's does. */
 	c->state.status = failed ? STATUS_CREATED : STATUS_RUNNING;
 	c->state.pid = c->init.pid;
-	c->state.pid_start = start_time_of(c->init.pid);
+	c->state.pid_start = proc_start_time(c->init.pid);
 	c->state.started = state_now();
 	if (c->link.connected) {
 		inet_ntop(AF_INET, &c->link.lease.container, c->state.ip, sizeof(c->state.ip));
