@@ -184,12 +184,24 @@ void container_create(struct container *c)
 	cleanup_on_exit(undo_container, c);
 }
 
+/* Step 08's <root>/containers goes with its last container (under the lock). */
+static void remove_containers_dir_if_empty(void)
+{
+	int lock = lock_take(rundir_root());
+
+	if (lock != -1) {
+		rmdir(state_root());
+		lock_release(lock);
+	}
+}
+
 void container_remove(struct container *c)
 {
 	if (c->run.path[0] == '\0')
 		return; /* removed already, or never made */
 	rundir_remove_tree(c->run.path, RECORD);
 	c->run.path[0] = '\0';
+	remove_containers_dir_if_empty();
 	rundir_remove_root_if_empty();
 }
 
@@ -380,12 +392,7 @@ int container_delete(const char *dir)
 	if (rundir_remove_tree(dir, RECORD) == -1)
 		return -1;
 	/* The last one out takes <root>/containers, and the root, with it. */
-	int lock = lock_take(rundir_root());
-
-	if (lock != -1) {
-		rmdir(state_root());
-		lock_release(lock);
-	}
+	remove_containers_dir_if_empty();
 	rundir_remove_root_if_empty();
 	return 0;
 }

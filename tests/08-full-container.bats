@@ -356,6 +356,22 @@ nothing_left() {
 	nothing_left
 }
 
+@test "08: a start that fails in the shim says why, exits 125 and leaves nothing" {
+	# Without root and without a delegated cgroup, limits cannot be had.
+	run -125 setpriv --reuid=65534 --regid=65534 --clear-groups env -i PATH=/usr/bin:/bin \
+		"$B" run --rm -m 32m busybox true
+	[[ "$output" == *'--memory, --cpus and --pids-limit need root'* ]]
+	[ ! -e /tmp/stepbox-65534 ]
+	# Without root and without limits, it runs, in a user namespace of its own.
+	run setpriv --reuid=65534 --regid=65534 --clear-groups env -i PATH=/usr/bin:/bin \
+		"$B" run --rm busybox sh -c 'id -u; cat /proc/self/uid_map'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]
+	[ "$(echo "${lines[1]}" | tr -s ' ' | sed 's/^ //')" = "0 65534 1" ]
+	[ ! -e /tmp/stepbox-65534 ]
+	nothing_left
+}
+
 @test "08: --trace shows the shim, the child and 'container up'" {
 	run $B --trace run --rm busybox true
 	[ "$status" -eq 0 ]
