@@ -214,7 +214,20 @@ void report_inspect(FILE *out, const char *id, const struct container_config *c,
 	json_string(out, s->ip);
 	fputs(",\n            \"Gateway\": ", out);
 	json_string(out, s->gateway);
-	fputs(",\n            \"Ports\": {}\n        },\n        \"Mounts\": [],\n", out);
+	fputs(",\n            \"Ports\": {}\n        },\n        \"Mounts\": [", out);
+	for (int i = 0; i < c->nvolumes; i++) {
+		const struct volume *v = &c->volumes[i];
+
+		fprintf(out, "%s\n            {\"Type\": \"%s\", \"Name\": ", i ? "," : "",
+			volume_kind_name(v->kind));
+		json_string(out, v->name);
+		fputs(", \"Source\": ", out);
+		json_string(out, v->source);
+		fputs(", \"Destination\": ", out);
+		json_string(out, v->target);
+		fprintf(out, ", \"RW\": %s}", v->readonly ? "false" : "true");
+	}
+	fputs(c->nvolumes ? "\n        ],\n" : "],\n", out);
 	fputs("        \"Namespaces\": {", out);
 	for (size_t i = 0; i < sizeof(namespaces) / sizeof(namespaces[0]); i++)
 		fprintf(out, "%s\n            \"%s\": %lu", i ? "," : "", namespaces[i],

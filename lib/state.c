@@ -201,6 +201,16 @@ int state_write_config(const char *dir, const struct container_config *c)
 	put_number(f, "userns", c->userns);
 	fprintf(f, "uids %lu %lu\ngids %lu %lu\n", c->uids.start, c->uids.count, c->gids.start,
 		c->gids.count);
+	for (int i = 0; i < c->nvolumes; i++) {
+		const struct volume *v = &c->volumes[i];
+
+		/* One volume: its kind first, then its parts. */
+		put(f, "volume", volume_kind_name(v->kind));
+		put(f, "volume_name", v->name);
+		put(f, "volume_source", v->source);
+		put(f, "volume_target", v->target);
+		put_number(f, "volume_readonly", v->readonly);
+	}
 	put_number(f, "created", c->created);
 	return end_file(f, dir, "config", tmp);
 }
@@ -250,6 +260,28 @@ static int config_line(const char *key, char *value, void *arg)
 		return sscanf(value, "%lu %lu", &c->gids.start, &c->gids.count) == 2 ? 0 : -1;
 	else if (strcmp(key, "created") == 0)
 		c->created = n;
+	else if (strcmp(key, "volume") == 0) {
+		if (c->nvolumes == VOLUME_MAX)
+			return -1;
+		c->nvolumes++;
+		for (int kind = VOLUME_BIND; kind <= VOLUME_TMPFS; kind++)
+			if (strcmp(value, volume_kind_name(kind)) == 0)
+				c->volumes[c->nvolumes - 1].kind = kind;
+	} else if (strncmp(key, "volume_", 7) == 0) {
+		struct volume *v;
+
+		if (c->nvolumes == 0)
+			return -1;
+		v = &c->volumes[c->nvolumes - 1];
+		if (strcmp(key, "volume_name") == 0)
+			return copy(v->name, sizeof(v->name), value);
+		if (strcmp(key, "volume_source") == 0)
+			return copy(v->source, sizeof(v->source), value);
+		if (strcmp(key, "volume_target") == 0)
+			return copy(v->target, sizeof(v->target), value);
+		if (strcmp(key, "volume_readonly") == 0)
+			v->readonly = n;
+	}
 	return 0; /* a key from a newer stepbox: not ours to judge */
 }
 

@@ -25,6 +25,7 @@
 #include "cgroup.h"
 #include "fs.h"
 #include "userns.h"
+#include "volume.h"
 
 #define STATE_MAX_ARGS 64
 #define STATE_MAX_ENV  64
@@ -47,6 +48,8 @@ struct container_config {
 	bool tty, interactive, autoremove, init;
 	bool userns;         /* a user namespace: rootless, or --userns-remap */
 	struct id_range uids, gids;
+	struct volume volumes[VOLUME_MAX];   /* -v and --tmpfs, in order */
+	int nvolumes;
 	long long created;   /* ns since the epoch */
 };
 

@@ -32,6 +32,7 @@
  *            sudo build/08-full-container rm -f web
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -62,6 +63,7 @@
 #include "shim.h"
 #include "userns.h"
 #include "uts.h"
+#include "volume.h"
 
 /* Exit status of a command other than run and exec that failed: docker's 1. */
 #define EXIT_COMMAND_FAILED 1
@@ -120,9 +122,13 @@ static int container_main(void *arg)
 	cg_mount_readonly(&c->cg, "/sys/fs/cgroup");
 	fs_mount_minimal_dev("/dev");
 	fs_mount_tmpfs("/tmp", "mode=1777");
+
+	/* New in 08: volumes, while the host's files are still at /.oldroot. */
+	for (int i = 0; i < c->config.nvolumes; i++)
+		volume_mount(&c->config.volumes[i], FS_OLD_ROOT);
 	fs_detach_old_root();
 
-	/* New in 08: stdio from the shim (or a terminal of our own), env, workdir. */
+	/* Stdio from the shim (or a terminal of our own), env, workdir. */
 	shim_connect_child_stdio(c);
 	make_workdir(c->config.workdir);
 	for (int i = 0; i < c->config.nargs; i++)
@@ -188,7 +194,9 @@ static void usage_run(FILE *out)
 		"      --pids-limit N     at most N processes\n"
 		"      --userns-remap START:COUNT  as root: a user namespace, 0 inside = START\n"
 		"      --net MODE         veth (default as root: step 05's cable to the host)\n"
-		"                         or none (only lo; always without root)\n",
+		"                         or none (only lo; always without root)\n"
+		"  -v, --volume SRC:DST[:ro]  a host path (/...) or a named volume at DST\n"
+		"      --tmpfs DST        a fresh tmpfs at DST\n",
 		log_progname());
 }
 
@@ -221,6 +229,7 @@ static void parse_run(struct container *c, int argc, char **argv, bool *detach)
 		{ "pids-limit", required_argument, NULL, 'P' },
 		{ "userns-remap", required_argument, NULL, 'U' },
 		{ "net", required_argument, NULL, 'N' }, { "help", no_argument, NULL, 'h' },
+		{ "volume", required_argument, NULL, 'v' }, { "tmpfs", required_argument, NULL, 'T' },
 		{ 0 }
 	};
 	struct container_config *config = &c->config;
@@ -232,7 +241,7 @@ static void parse_run(struct container *c, int argc, char **argv, bool *detach)
 
 	optind = 1;
 	opterr = 0;
-	while ((key = getopt_long(argc, argv, "+ditm:e:w:", longopts, NULL)) != -1) {
+	while ((key = getopt_long(argc, argv, "+ditm:e:w:v:", longopts, NULL)) != -1) {
 		switch (key) {
 		case 'd': *detach = true; break;
 		case 'i': config->interactive = true; break;
@@ -275,6 +284,17 @@ static void parse_run(struct container *c, int argc, char **argv, bool *detach)
 				die("--net %s: MODE is veth or none (the bridge comes with -p)",
 				    quote(optarg));
 			net = optarg;
+			break;
+		case 'v':
+		case 'T':
+			if (config->nvolumes == VOLUME_MAX)
+				die("at most %d volumes", VOLUME_MAX);
+			if ((key == 'v' ? volume_parse(optarg, &config->volumes[config->nvolumes], why,
+						       sizeof(why))
+					: volume_parse_tmpfs(optarg, &config->volumes[config->nvolumes], why,
+							     sizeof(why))) == -1)
+				die("%s", why);
+			config->nvolumes++;
 			break;
 		case 'h':
 			usage_run(stdout);
@@ -321,6 +341,13 @@ static void parse_run(struct container *c, int argc, char **argv, bool *detach)
 		config->userns = remap != NULL;
 		config->veth = net == NULL || strcmp(net, "veth") == 0;
 	}
+
+	/* A bind's source must be there; a named volume is made now, for the
+	 * container's root (the host's 0, or the start of its remapped range). */
+	for (int i = 0; i < config->nvolumes; i++)
+		if (volume_prepare(&config->volumes[i], config->userns ? config->uids.start : 0,
+				   config->userns ? config->gids.start : 0, why, sizeof(why)) == -1)
+			die("%s", why);
 }
 
 /* Foreground: a signal to `run` is meant for the container (docker's sig-proxy). */
@@ -912,6 +939,81 @@ static int cmd_exec(int argc, char **argv)
 	}
 }
 
+/* ---- volumes ----------------------------------------------------------------------- */
+
+struct volume_users {
+	const char *name;
+	char ids[512];
+};
+
+/* Does the container in `dir` use the named volume? Then it is in use. */
+static void note_user(const char *dir, void *arg)
+{
+	struct volume_users *users = arg;
+	static struct container_config config;
+
+	if (state_read_config(dir, &config) == -1)
+		return;
+	for (int i = 0; i < config.nvolumes; i++)
+		if (config.volumes[i].kind == VOLUME_NAMED &&
+		    strcmp(config.volumes[i].name, users->name) == 0 &&
+		    strlen(users->ids) + 70 < sizeof(users->ids)) {
+			strcat(users->ids, users->ids[0] ? " " : "");
+			strcat(users->ids, strrchr(dir, '/') + 1);
+			return;
+		}
+}
+
+static int cmd_volume(int argc, char **argv)
+{
+	static struct report_table table = { .ncolumns = 2 };
+	static const char *header[] = { "DRIVER", "VOLUME NAME" };
+	struct dirent **names;
+	char path[PATH_MAX];
+	int n, status = 0;
+
+	if (argc == 2 && strcmp(argv[1], "ls") == 0) {
+		report_row(&table, header);
+		n = scandir(volume_dir(), &names, NULL, alphasort);
+		for (int i = 0; i < n; i++) {
+			const char *row[] = { "local", names[i]->d_name };
+
+			if (names[i]->d_name[0] != '.')
+				report_row(&table, row);
+			free(names[i]);
+		}
+		if (n > 0)
+			free(names);
+		report_print(&table, stdout);
+		return 0;
+	}
+	if (argc < 3 || strcmp(argv[1], "rm") != 0)
+		die("usage: %s volume ls | volume rm NAME...", log_progname());
+	for (int i = 2; i < argc; i++) {
+		struct volume_users users = { .name = argv[i] };
+
+		snprintf(path, sizeof(path), "%.4000s/%s", volume_dir(), argv[i]);
+		if (strchr(argv[i], '/') || argv[i][0] == '.' || access(path, F_OK) == -1) {
+			fprintf(stderr, "Error: No such volume: %s\n", argv[i]);
+			status = EXIT_COMMAND_FAILED;
+			continue;
+		}
+		/* In use by any container, running or not: docker refuses too. */
+		container_each(note_user, &users);
+		if (users.ids[0]) {
+			fprintf(stderr, "Error: remove %s: volume is in use - [%s]\n", argv[i], users.ids);
+			status = EXIT_COMMAND_FAILED;
+			continue;
+		}
+		if (rundir_remove_tree(path, NULL) == -1) {
+			status = EXIT_COMMAND_FAILED;
+			continue;
+		}
+		printf("%s\n", argv[i]);
+	}
+	return status;
+}
+
 /* ---- images ------------------------------------------------------------------------ */
 
 static void image_row(const char *name, void *arg)
@@ -954,12 +1056,14 @@ static void usage(FILE *out)
 		"A container runtime with docker's commands: a shim per container, no daemon.\n\n"
 		"  run [-d] [-i] [-t] [--rm] [--name NAME] [--init] [-e K=V]... [-w DIR]\n"
 		"      [--hostname H] [-m SIZE] [--cpus N] [--pids-limit N]\n"
-		"      [--userns-remap START:COUNT] [--net veth|none] IMAGE [CMD [ARG...]]\n"
+		"      [--userns-remap START:COUNT] [--net veth|none] [-v SRC:DST[:ro]]...\n"
+		"      [--tmpfs DST]... IMAGE [CMD [ARG...]]\n"
 		"  ps [-a] [-q]                   logs [-f] [-t] [--tail N] CONTAINER\n"
 		"  exec [-i] [-t] [-e K=V]... [-w DIR] CONTAINER CMD [ARG...]\n"
 		"  inspect CONTAINER...           stop [-t SECS] CONTAINER...\n"
 		"  kill [-s SIGNAL] CONTAINER...  wait CONTAINER...\n"
-		"  rm [-f] CONTAINER...           images\n\n"
+		"  rm [-f] CONTAINER...           images\n"
+		"  volume ls | volume rm NAME...\n\n"
 		"CONTAINER is a name or a unique prefix of the ID. Exit status: run and exec\n"
 		"return the command's (125 runtime error, 126 not executable, 127 not found);\n"
 		"the others 0, or 1 with one line that says why.\n",
@@ -972,7 +1076,7 @@ int main(int argc, char **argv)
 		{ "run", cmd_run },	  { "ps", cmd_ps },     { "logs", cmd_logs },
 		{ "exec", cmd_exec },	  { "inspect", cmd_inspect }, { "stop", cmd_stop },
 		{ "kill", cmd_kill },	  { "wait", cmd_wait }, { "rm", cmd_rm },
-		{ "images", cmd_images },
+		{ "images", cmd_images }, { "volume", cmd_volume },
 	};
 	int first = 1;
 
