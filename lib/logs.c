@@ -77,9 +77,13 @@ int logs_print(const char *path, long *offset, const struct logs_options *option
 		long lines = 0;
 
 		fseek(f, *offset, SEEK_SET);
-		while ((len = getline(&line, &room, f)) > 0)
-			if (line[len - 1] == '\n' && len > 1 && strstr(line, " F ") != NULL)
+		while ((len = getline(&line, &room, f)) > 0) {
+			char *stamp, *stream, *text, kind;
+
+			if (line[len - 1] == '\n' && parse_record(line, &stamp, &stream, &kind, &text) &&
+			    kind == 'F')
 				lines++;
+		}
 		skip = lines > options->tail ? lines - options->tail : 0;
 	}
 	fseek(f, *offset, SEEK_SET);

@@ -148,10 +148,15 @@ static int container_main(void *arg)
 
 static void start_container(struct container *c, struct shim_link *link)
 {
-	int namespaces = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS |
-			 CLONE_NEWNET | CLONE_NEWCGROUP;
+	/* The namespaces of steps 02-05 (the cgroup one the child makes, once
+	 * it is in its group: cg_enter_namespace()). */
+	int namespaces = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWNET;
 
+	/* 07: the group and its limits exist before the container does. */
 	cg_create(&c->cg, c->id, &c->config.limits);
+
+	/* 06: a user namespace, rootless or with --userns-remap, and the image's
+	 * layers shifted to its root, in the shim's own mount namespace. */
 	if (c->config.userns) {
 		namespaces |= CLONE_NEWUSER;
 		rundir_give_to(&c->run, c->config.uids.start, c->config.gids.start);
@@ -159,10 +164,11 @@ static void start_container(struct container *c, struct shim_link *link)
 		idmap_layers(c->config.layers[0], &c->config.layers[1], c->config.nlayers - 1,
 			     &c->config.uids, &c->config.gids, c->run.path, &c->lower);
 	}
+
+	/* 08: the container's stdio (pipes, or a console socket for -t). */
 	shim_prepare_stdio(c, link);
 
-	/* CLONE_NEWCGROUP at clone: the child is in its group before it runs. */
-	proc_clone(&c->init, namespaces & ~CLONE_NEWCGROUP, container_main, c);
+	proc_clone(&c->init, namespaces, container_main, c);
 	if (c->config.userns)
 		idmap_unmount_layers(&c->lower);
 	cg_attach(&c->cg, c->init.pid);
