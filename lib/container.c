@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "container.h"
+#include "bridge.h"
 #include "cleanup.h"
 #include "lock.h"
 #include "log.h"
@@ -366,7 +367,8 @@ int container_load(const char *dir, struct container_config *config,
 		 "its shim died; the kernel killed the container with it");
 	state_write(dir, state);
 	cg_remove_leftovers(rec.id[0] ? rec.id : strrchr(dir, '/') + 1);
-	net_remove_leftovers(strrchr(dir, '/') + 1);
+	if (net_remove_leftovers(strrchr(dir, '/') + 1))
+		bridge_remove_if_unused();
 	return 0;
 }
 
@@ -388,7 +390,8 @@ int container_delete(const char *dir)
 	}
 
 	cg_remove_leftovers(id);
-	net_remove_leftovers(id);
+	if (net_remove_leftovers(id))
+		bridge_remove_if_unused();
 	if (rundir_remove_tree(dir, RECORD) == -1)
 		return -1;
 	/* The last one out takes <root>/containers, and the root, with it. */

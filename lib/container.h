@@ -43,7 +43,7 @@ struct container {
 	struct rundir run;               /* 04+: the writable layer and the record */
 	struct shifted_layers lower;     /* 06+: the image's layers, owners shifted */
 	struct cgroup cg;                /* 07+: its control group */
-	struct net_link link;            /* 05+: the veth to the host */
+	struct net_link link;            /* 05+: the veth to the host (08: to stepbox0) */
 
 	/* Step 08: a container that outlives the command that started it. */
 	struct container_config config;  /* what `run` was asked for (lib/state) */
@@ -51,6 +51,8 @@ struct container {
 	int stdio[3];                    /* the child's stdin, stdout, stderr (no -t) */
 	int console[2];                  /* -t: the child sends its pty's master on [1] */
 	int exec_w;                      /* closed by the child's execve (O_CLOEXEC) */
+	int port_fds[PORTS_MAX];         /* -p: the host ports, bound by run (lib/ports) */
+	pid_t proxy;                     /* the shim's child that relays them */
 };
 
 /* What a record holds. */

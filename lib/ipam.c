@@ -191,3 +191,67 @@ int ipam_choose(const char *requested, struct ipam_lease *lease, char *why, size
 		 "or set STEPBOX_SUBNET to a larger pool");
 	return -1;
 }
+
+/* ---- step 08's bridge: one subnet for all containers ---------------------- */
+
+int ipam_bridge_subnet(const char *bridge, struct ipam_lease *subnet, char *why,
+		       size_t why_size)
+{
+	struct host_addresses host;
+	struct in_addr pool;
+	int pool_prefix, prefix;
+
+	if (read_host_addresses(&host) == -1) {
+		snprintf(why, why_size, "netlink RTM_GETADDR (list the host's addresses): %s",
+			 strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < host.count; i++)
+		if (strcmp(host.list[i].ifname, bridge) == 0) {
+			subnet->gateway = host.list[i].addr;
+			subnet->prefix = host.list[i].prefix;
+			subnet->container.s_addr = 0;
+			return 1;
+		}
+
+	if (!read_pool(&pool, &pool_prefix, why, why_size))
+		return -1;
+	/* A /24 (253 containers), or the whole pool if that is smaller. */
+	prefix = pool_prefix > 24 ? pool_prefix : 24;
+	for (uint32_t block = 0; block < (1u << (prefix - pool_prefix)); block++) {
+		struct in_addr net = { htonl(ntohl(pool.s_addr) + (block << (32 - prefix))) };
+
+		if (overlapping(&host, net, prefix) >= 0)
+			continue;
+		subnet->prefix = prefix;
+		subnet->gateway.s_addr = htonl(ntohl(net.s_addr) + 1);
+		subnet->container.s_addr = 0;
+		return 0;
+	}
+	snprintf(why, why_size, "no free /%d left in stepbox's subnet for the bridge %s — set "
+		 "STEPBOX_SUBNET to a larger pool", prefix, bridge);
+	return -1;
+}
+
+int ipam_choose_on_bridge(const struct ipam_lease *subnet, const struct in_addr *used,
+			  int nused, struct ipam_lease *lease, char *why, size_t why_size)
+{
+	uint32_t net = ntohl(subnet->gateway.s_addr & mask_of(subnet->prefix));
+	uint32_t hosts = ~ntohl(mask_of(subnet->prefix));   /* the broadcast's host part */
+
+	for (uint32_t host = 1; host < hosts; host++) {
+		struct in_addr candidate = { htonl(net + host) };
+		bool taken = candidate.s_addr == subnet->gateway.s_addr;
+
+		for (int i = 0; i < nused && !taken; i++)
+			taken = used[i].s_addr == candidate.s_addr;
+		if (taken)
+			continue;
+		*lease = *subnet;
+		lease->container = candidate;
+		return 0;
+	}
+	snprintf(why, why_size, "no free address left on the bridge's subnet %s/%d: stop some "
+		 "containers", inet_ntoa(subnet->gateway), subnet->prefix);
+	return -1;
+}

@@ -46,4 +46,20 @@ void ipam_check_request(const char *text);
  */
 int ipam_choose(const char *requested, struct ipam_lease *lease, char *why, size_t why_size);
 
+/*
+ * Step 08's bridge (lib/bridge) puts every container on one subnet. Its
+ * gateway (in subnet->gateway, with its prefix) is the address the bridge
+ * `bridge` has: 1; or, when it has none, the first /24 of the pool (the
+ * whole pool if smaller) that no host interface overlaps: 0. -1 and why.
+ */
+int ipam_bridge_subnet(const char *bridge, struct ipam_lease *subnet, char *why,
+		       size_t why_size);
+
+/*
+ * A container's lease on that subnet: the lowest address that is neither
+ * the gateway nor one of the `nused` in `used`. -1 and why when it is full.
+ */
+int ipam_choose_on_bridge(const struct ipam_lease *subnet, const struct in_addr *used,
+			  int nused, struct ipam_lease *lease, char *why, size_t why_size);
+
 #endif

@@ -40,12 +40,6 @@ static int talk(struct nl_request *req, const char *what)
 	return 0;
 }
 
-static void talk_or_die(struct nl_request *req, const char *what)
-{
-	if (talk(req, what) == -1)
-		die_errno(hint_for(errno), "netlink %s", what);
-}
-
 /*
  * One request makes both ends: `name` here, and `peer` created directly in
  * the network namespace of process `peer_netns_pid` — so there is never a
@@ -91,7 +85,7 @@ int net_link_set_alias(const char *name, const char *alias)
 	return talk(&req, what);
 }
 
-void net_link_set_up(const char *name)
+int net_link_up(const char *name)
 {
 	struct nl_request req;
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = link_index(name),
@@ -99,10 +93,49 @@ void net_link_set_up(const char *name)
 	char what[64];
 
 	if (ifi.ifi_index == 0)
-		die_errno(NULL, "if_nametoindex(\"%s\")", name);
+		return -1;
 	nl_begin(&req, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
 	snprintf(what, sizeof(what), "RTM_NEWLINK %s up", name);
-	talk_or_die(&req, what);
+	return talk(&req, what);
+}
+
+void net_link_set_up(const char *name)
+{
+	if (net_link_up(name) == -1)
+		die_errno(hint_for(errno), "netlink: bring %s up", name);
+}
+
+/* A bridge: a switch in the kernel, with no port yet. */
+int net_bridge_create(const char *name)
+{
+	struct nl_request req;
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct rtattr *linkinfo;
+	char what[64];
+
+	nl_begin(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
+	nl_add_string(&req, IFLA_IFNAME, name);
+	linkinfo = nl_begin_nest(&req, IFLA_LINKINFO);
+	nl_add_string(&req, IFLA_INFO_KIND, "bridge");
+	nl_end_nest(&req, linkinfo);
+	snprintf(what, sizeof(what), "RTM_NEWLINK bridge %s", name);
+	return talk(&req, what);
+}
+
+/* Plug link `name` into the bridge `master` (ip link set NAME master MASTER). */
+int net_link_set_master(const char *name, const char *master)
+{
+	struct nl_request req;
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = link_index(name) };
+	int master_index = link_index(master);
+	char what[96];
+
+	if (ifi.ifi_index == 0 || master_index == 0)
+		return -1;
+	nl_begin(&req, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
+	nl_add_attr(&req, IFLA_MASTER, &master_index, sizeof(master_index));
+	snprintf(what, sizeof(what), "RTM_NEWLINK %s master %s", name, master);
+	return talk(&req, what);
 }
 
 int net_addr_add(const char *name, struct in_addr addr, int prefix)
@@ -247,11 +280,13 @@ void net_disconnect_container(struct net_link *link)
 		warn_errno("netlink RTM_DELLINK %s", link->host_if);
 }
 
-void net_remove_leftovers(const char *id)
+bool net_remove_leftovers(const char *id)
 {
 	char host_if[IF_NAMESIZE];
 
 	net_host_if_name(host_if, id);
-	if (net_link_delete(host_if) == 0)
-		trace("veth %s was left by a run that was killed", host_if);
+	if (net_link_delete(host_if) == -1)
+		return false;
+	trace("veth %s was left by a run that was killed", host_if);
+	return true;
 }

@@ -43,8 +43,8 @@ void net_connect_container(struct net_link *link, const char *id, pid_t pid, boo
 /* Remove the host end (the container's end goes with it). Safe to call twice. */
 void net_disconnect_container(struct net_link *link);
 
-/* The sweep: delete the host end that container `id` may have left. */
-void net_remove_leftovers(const char *id);
+/* The sweep: delete the host end that container `id` may have left (true: it had). */
+bool net_remove_leftovers(const char *id);
 
 /* The building blocks, one rtnetlink request each: 0, or -1 and errno. */
 int net_veth_create(const char *name, const char *peer, pid_t peer_netns_pid);
@@ -52,6 +52,9 @@ int net_link_set_alias(const char *name, const char *alias);
 int net_addr_add(const char *name, struct in_addr addr, int prefix);
 int net_route_add_default(struct in_addr gateway);
 int net_link_delete(const char *name);
+int net_link_up(const char *name);
+int net_bridge_create(const char *name);
+int net_link_set_master(const char *name, const char *master);
 /* ... but this one dies: the steps call it to bring up their lo. */
 void net_link_set_up(const char *name);
 

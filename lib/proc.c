@@ -3,6 +3,7 @@
 #include "log.h"
 #include "userns.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -300,6 +301,34 @@ static void close_inherited_fds(void)
 /* ---- becoming the container's command --------------------------------- */
 
 static void exec_now(char **argv, int report_fd) __attribute__((noreturn));
+
+static bool kept(int fd, const int *keep, int nkeep)
+{
+	for (int i = 0; i < nkeep; i++)
+		if (keep[i] == fd)
+			return true;
+	return fd <= 2;
+}
+
+void proc_close_fds_except(const int *keep, int nkeep)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *entry;
+	int fds[1024], n = 0;
+
+	if (dir == NULL)
+		return;
+	/* First list them, then close: closing while reading the directory skips some. */
+	while ((entry = readdir(dir)) != NULL && n < 1024) {
+		int fd = atoi(entry->d_name);
+
+		if (entry->d_name[0] != '.' && fd != dirfd(dir) && !kept(fd, keep, nkeep))
+			fds[n++] = fd;
+	}
+	closedir(dir);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+}
 
 void proc_exec_command(char **argv)
 {

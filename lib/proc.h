@@ -73,6 +73,12 @@ void proc_exec_command(char **argv) __attribute__((noreturn));
  */
 void proc_exec_with_env(char **argv, char **env, int report_fd) __attribute__((noreturn));
 
+/*
+ * Close every fd but 0-2 and the `nkeep` in `keep`: a process that stays
+ * (08's shim, its port proxy) holds nothing of the process it came from.
+ */
+void proc_close_fds_except(const int *keep, int nkeep);
+
 #define PROC_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /*

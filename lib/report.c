@@ -109,6 +109,21 @@ void report_command(const struct container_config *config, char *out, size_t siz
 		snprintf(out, size, "\"%s\"", joined);
 }
 
+void report_ports(const struct container_config *config, const struct container_state *state,
+		  char *out, size_t size)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	/* docker shows the published ports of a running container only. */
+	for (int i = 0; state->status == STATUS_RUNNING && i < config->nports && len < size; i++) {
+		char one[64];
+
+		ports_format(&config->ports[i], one, sizeof(one));
+		len += snprintf(out + len, size - len, "%s%s", i ? ", " : "", one);
+	}
+}
+
 /* ---- inspect ---------------------------------------------------------------- */
 
 static void json_string(FILE *out, const char *s)
@@ -209,12 +224,18 @@ void report_inspect(FILE *out, const char *id, const struct container_config *c,
 		     "            \"AutoRemove\": %s,\n            \"NetworkMode\": \"%s\"\n"
 		     "        },\n",
 		c->limits.memory, (long long)(c->limits.cpus * 1e9 + 0.5), c->limits.pids,
-		c->autoremove ? "true" : "false", c->veth ? "veth" : "none");
+		c->autoremove ? "true" : "false", state_network_name(c->network));
 	fputs("        \"NetworkSettings\": {\n            \"IPAddress\": ", out);
 	json_string(out, s->ip);
 	fputs(",\n            \"Gateway\": ", out);
 	json_string(out, s->gateway);
-	fputs(",\n            \"Ports\": {}\n        },\n        \"Mounts\": [", out);
+	fputs(",\n            \"Ports\": {", out);
+	for (int i = 0; i < c->nports; i++)
+		fprintf(out, "%s\n                \"%d/tcp\": [{\"HostIp\": \"%s\", "
+			"\"HostPort\": \"%d\"}]", i ? "," : "", c->ports[i].container_port,
+			c->ports[i].host_ip, c->ports[i].host_port);
+	fputs(c->nports ? "\n            }\n        },\n        \"Mounts\": ["
+		       : "}\n        },\n        \"Mounts\": [", out);
 	for (int i = 0; i < c->nvolumes; i++) {
 		const struct volume *v = &c->volumes[i];
 

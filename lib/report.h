@@ -33,6 +33,10 @@ void report_status(const struct container_state *state, char *out, size_t size);
 /* The COMMAND column: the command, quoted, cut to 20 characters as docker does. */
 void report_command(const struct container_config *config, char *out, size_t size);
 
+/* The PORTS column: "127.0.0.1:8080->80/tcp, ...", while it runs. */
+void report_ports(const struct container_config *config, const struct container_state *state,
+		  char *out, size_t size);
+
 /* inspect: one container as a JSON object (the caller prints the array around it). */
 void report_inspect(FILE *out, const char *id, const struct container_config *config,
 		    const struct container_state *state);

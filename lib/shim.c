@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "shim.h"
+#include "bridge.h"
 #include "cleanup.h"
 #include "log.h"
 #include "logs.h"
@@ -23,34 +24,6 @@
 
 /* ---- the CLI forks the shim ---------------------------------------------- */
 
-static bool keep_fd(int fd, const int *keep, int nkeep)
-{
-	for (int i = 0; i < nkeep; i++)
-		if (keep[i] == fd)
-			return true;
-	return fd <= 2;
-}
-
-/* Close every fd but 0-2 and `keep`: the shim holds nothing else of the CLI's. */
-static void close_all_but(const int *keep, int nkeep)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	struct dirent *entry;
-	int fds[1024], n = 0;
-
-	if (dir == NULL)
-		return;
-	while ((entry = readdir(dir)) != NULL && n < 1024) {
-		int fd = atoi(entry->d_name);
-
-		if (entry->d_name[0] != '.' && fd != dirfd(dir) && !keep_fd(fd, keep, nkeep))
-			fds[n++] = fd;
-	}
-	closedir(dir);
-	for (int i = 0; i < n; i++)
-		close(fds[i]);
-}
-
 pid_t shim_spawn(struct container *c, struct shim_link *link)
 {
 	pid_t pid;
@@ -65,18 +38,22 @@ pid_t shim_spawn(struct container *c, struct shim_link *link)
 		/* The CLI: from now on the shim owns the container. */
 		close(link->ready[1]);
 		close(link->done[1]);
+		for (int i = 0; i < c->config.nports; i++)
+			close(c->port_fds[i]);
 		link->shim = pid;
 		cleanup_forget();
 		trace("fork() = %d: the shim of container %.12s", pid, c->id);
 		return pid;
 	}
 
-	/* The shim. */
-	int keep[] = { link->ready[1], link->done[1] };
+	/* The shim: it keeps the pipes to the CLI, and the published ports. */
+	int keep[2 + PORTS_MAX] = { link->ready[1], link->done[1] };
 
+	for (int i = 0; i < c->config.nports; i++)
+		keep[2 + i] = c->port_fds[i];
 	close(link->ready[0]);
 	close(link->done[0]);
-	close_all_but(keep, 2);
+	proc_close_fds_except(keep, 2 + c->config.nports);
 	cleanup_take_over();
 	/* Its own session: no terminal's hang-up or Ctrl-C reaches it. */
 	if (setsid() == -1)
@@ -447,8 +424,10 @@ int shim_serve(struct container *c, struct shim_link *link)
 	trace("container %.12s exited with status %d", c->id, status);
 
 	/* What it had on the host; the writable layer stays for `logs` and `rm`. */
+	ports_stop_proxy(c->proxy);
 	cg_destroy(&c->cg);
-	net_disconnect_container(&c->link);
+	if (c->config.network == NETWORK_BRIDGE)
+		bridge_disconnect_container(&c->link);
 	if (c->config.autoremove)
 		container_delete(c->run.path);
 	/* Last: a foreground `run` returns when all of the above is done. */

@@ -171,6 +171,21 @@ static int copy(char *field, size_t size, const char *value)
 
 /* ---- config ---------------------------------------------------------------- */
 
+static const char *const network_names[] = { "bridge", "none", "host" };
+
+const char *state_network_name(enum container_network network)
+{
+	return network_names[network];
+}
+
+int state_network_of(const char *name)
+{
+	for (int i = 0; i < 3; i++)
+		if (strcmp(name, network_names[i]) == 0)
+			return i;
+	return -1;
+}
+
 int state_write_config(const char *dir, const struct container_config *c)
 {
 	char tmp[PATH_MAX + 32], number[64];
@@ -193,7 +208,10 @@ int state_write_config(const char *dir, const struct container_config *c)
 	snprintf(number, sizeof(number), "%.3f", c->limits.cpus);
 	put(f, "cpus", number);
 	put_number(f, "pids", c->limits.pids);
-	put(f, "net", c->veth ? "veth" : "none");
+	put(f, "net", state_network_name(c->network));
+	for (int i = 0; i < c->nports; i++)
+		fprintf(f, "port %s %d %d\n", c->ports[i].host_ip, c->ports[i].host_port,
+			c->ports[i].container_port);
 	put_number(f, "tty", c->tty);
 	put_number(f, "interactive", c->interactive);
 	put_number(f, "rm", c->autoremove);
@@ -243,7 +261,15 @@ static int config_line(const char *key, char *value, void *arg)
 	else if (strcmp(key, "pids") == 0)
 		c->limits.pids = n;
 	else if (strcmp(key, "net") == 0)
-		c->veth = strcmp(value, "veth") == 0;
+		c->network = state_network_of(value) == -1 ? NETWORK_NONE : state_network_of(value);
+	else if (strcmp(key, "port") == 0) {
+		struct port_mapping *p = &c->ports[c->nports];
+
+		if (c->nports == PORTS_MAX ||
+		    sscanf(value, "%15s %d %d", p->host_ip, &p->host_port, &p->container_port) != 3)
+			return -1;
+		c->nports++;
+	}
 	else if (strcmp(key, "tty") == 0)
 		c->tty = n;
 	else if (strcmp(key, "interactive") == 0)

@@ -24,6 +24,7 @@
 
 #include "cgroup.h"
 #include "fs.h"
+#include "ports.h"
 #include "userns.h"
 #include "volume.h"
 
@@ -31,6 +32,9 @@
 #define STATE_MAX_ENV  64
 #define STATE_ARG_LEN  1024
 #define STATE_NAME_LEN 128
+
+/* --net: docker's three modes. */
+enum container_network { NETWORK_BRIDGE, NETWORK_NONE, NETWORK_HOST };
 
 struct container_config {
 	char name[STATE_NAME_LEN];
@@ -44,7 +48,9 @@ struct container_config {
 	char workdir[PATH_MAX];
 	char hostname[65];
 	struct cg_limits limits;
-	bool veth;           /* a veth to the host (05), or only lo */
+	enum container_network network;      /* bridge: a port of stepbox0 (lib/bridge) */
+	struct port_mapping ports[PORTS_MAX]; /* -p, in order */
+	int nports;
 	bool tty, interactive, autoremove, init;
 	bool userns;         /* a user namespace: rootless, or --userns-remap */
 	struct id_range uids, gids;
@@ -65,8 +71,12 @@ struct container_state {
 	char cgroups[CG_MAX_HIERARCHIES][PATH_MAX];
 	int ncgroups;
 	char error[256];                  /* why it is dead, or did not start */
-	char ip[16], gateway[16];         /* its eth0 and the host end, with a veth */
+	char ip[16], gateway[16];         /* its eth0 and the bridge, with --net bridge */
 };
+
+/* "bridge", "none", "host"; and back: -1 for another word. */
+const char *state_network_name(enum container_network network);
+int state_network_of(const char *name);
 
 /* "created", "running", "exited", "dead". */
 const char *state_status_name(enum container_status status);

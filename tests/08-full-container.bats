@@ -342,7 +342,8 @@ nothing_left() {
 	run -125 $B run -e NOEQUALS busybox true
 	[[ "$output" == *'expected KEY=VALUE'* ]]
 	run -125 $B run -m 12xyz busybox true
-	run -125 $B run --net bridge busybox true
+	run -125 $B run --net veth busybox true
+	[[ "$output" == *"MODE is bridge, none or host"* ]]
 	run -1 $B exec nobody true
 	[ "$output" = 'Error: No such container: nobody' ]
 	run -1 $B stop nobody

@@ -24,14 +24,23 @@
  * The create and start phases stay apart inside: the directory, config and
  * state exist ("created") before the shim starts anything.
  *
+ * The network is docker's default: every container's veth is a port of one
+ * bridge, stepbox0 (lib/bridge), so containers reach each other and the host.
+ * A container's port is reachable from outside only when published: `-p
+ * 8080:80` has `run` bind the host's port 8080 before anything exists (a
+ * taken port fails the run), and the shim relays it (lib/ports). Data that
+ * must outlive the container goes in a volume (-v, lib/volume).
+ *
  * New here:  a shim (setsid, PR_SET_CHILD_SUBREAPER), state files, logs,
- *            setns() for exec, a pty through a console socket (-t), --init
- * Try:       sudo build/08-full-container run -d --name web web
+ *            setns() for exec, a pty through a console socket (-t), --init,
+ *            a bridge, published ports, volumes
+ * Try:       sudo build/08-full-container run -d --name web -p 127.0.0.1:8080:80 web
  *            sudo build/08-full-container ps
  *            sudo build/08-full-container exec web ps
  *            sudo build/08-full-container rm -f web
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -46,9 +55,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bridge.h"
 #include "cgroup.h"
 #include "container.h"
 #include "fs.h"
+#include "hosts.h"
 #include "idmap.h"
 #include "image.h"
 #include "init.h"
@@ -56,6 +67,7 @@
 #include "logs.h"
 #include "net.h"
 #include "opts.h"
+#include "ports.h"
 #include "proc.h"
 #include "pty.h"
 #include "report.h"
@@ -103,10 +115,12 @@ static int container_main(void *arg)
 	/* A session of our own: the user's terminal is never the container's. */
 	proc_new_session();
 
-	/* 07, 03, 05: our cgroup as root of what we see, our name, our loopback. */
+	/* 07, 03, 05: our cgroup as root of what we see, our name, our loopback
+	 * (--net host: the host's own, up already). */
 	cg_enter_namespace();
 	uts_set_hostname(c->config.hostname);
-	net_link_set_up("lo");
+	if (c->config.network != NETWORK_HOST)
+		net_link_set_up("lo");
 
 	/* 04: the layers of the image below, our writes on top: the new root. */
 	fs_make_mounts_private();
@@ -123,7 +137,10 @@ static int container_main(void *arg)
 	fs_mount_minimal_dev("/dev");
 	fs_mount_tmpfs("/tmp", "mode=1777");
 
-	/* New in 08: volumes, while the host's files are still at /.oldroot. */
+	/* New in 08: our own /etc/hosts, hostname and resolv.conf, then the
+	 * volumes (one on /etc hides them, as the user asked), while the host's
+	 * files are still at /.oldroot. */
+	hosts_mount_files(c->run.path, FS_OLD_ROOT);
 	for (int i = 0; i < c->config.nvolumes; i++)
 		volume_mount(&c->config.volumes[i], FS_OLD_ROOT);
 	fs_detach_old_root();
@@ -149,8 +166,13 @@ static int container_main(void *arg)
 static void start_container(struct container *c, struct shim_link *link)
 {
 	/* The namespaces of steps 02-05 (the cgroup one the child makes, once
-	 * it is in its group: cg_enter_namespace()). */
-	int namespaces = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWNET;
+	 * it is in its group: cg_enter_namespace()); --net host keeps the host's
+	 * network: the lecture's "no isolation" contrast. */
+	int namespaces = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS;
+	char why[512];
+
+	if (c->config.network != NETWORK_HOST)
+		namespaces |= CLONE_NEWNET;
 
 	/* 07: the group and its limits exist before the container does. */
 	cg_create(&c->cg, c->id, &c->config.limits);
@@ -174,9 +196,23 @@ static void start_container(struct container *c, struct shim_link *link)
 	cg_attach(&c->cg, c->init.pid);
 	if (c->config.userns)
 		userns_write_maps(c->init.pid, &c->config.uids, &c->config.gids);
-	net_connect_container(&c->link, c->id, c->init.pid, c->config.veth, NULL,
-			      c->config.hostname);
+
+	/* New in 08: a port of the bridge stepbox0, and the files that name us. */
+	if (c->config.network == NETWORK_BRIDGE)
+		bridge_connect_container(&c->link, c->id, c->init.pid, c->config.name);
+	if (hosts_write_files(c->run.path, c->config.hostname, c->config.name,
+			      c->link.connected ? inet_ntoa(c->link.lease.container) : NULL,
+			      c->config.network == NETWORK_HOST, why, sizeof(why)) == -1)
+		die("%s", why);
 	proc_release_child(&c->init);
+
+	/* -p: the shim relays the host ports (bound by run) to our address. */
+	if (c->config.nports > 0) {
+		c->proxy = ports_start_proxy(c->port_fds, c->config.ports, c->config.nports,
+					     c->link.lease.container);
+		for (int i = 0; i < c->config.nports; i++)
+			close(c->port_fds[i]);
+	}
 }
 
 /* ---- run ------------------------------------------------------------------------ */
@@ -199,8 +235,11 @@ static void usage_run(FILE *out)
 		"      --cpus N           CPU time limit, like 0.5\n"
 		"      --pids-limit N     at most N processes\n"
 		"      --userns-remap START:COUNT  as root: a user namespace, 0 inside = START\n"
-		"      --net MODE         veth (default as root: step 05's cable to the host)\n"
-		"                         or none (only lo; always without root)\n"
+		"      --net MODE         bridge (default as root: a port of the switch stepbox0),\n"
+		"                         none (only lo; always without root) or host (no\n"
+		"                         network namespace: the host's own)\n"
+		"  -p, --publish [IP:]HOSTPORT:CONTAINERPORT[/tcp]  relay a host port to the\n"
+		"                         container (default IP: every address of the host)\n"
 		"  -v, --volume SRC:DST[:ro]  a host path (/...) or a named volume at DST\n"
 		"      --tmpfs DST        a fresh tmpfs at DST\n",
 		log_progname());
@@ -236,6 +275,7 @@ static void parse_run(struct container *c, int argc, char **argv, bool *detach)
 		{ "userns-remap", required_argument, NULL, 'U' },
 		{ "net", required_argument, NULL, 'N' }, { "help", no_argument, NULL, 'h' },
 		{ "volume", required_argument, NULL, 'v' }, { "tmpfs", required_argument, NULL, 'T' },
+		{ "publish", required_argument, NULL, 'p' },
 		{ 0 }
 	};
 	struct container_config *config = &c->config;
@@ -244,10 +284,11 @@ static void parse_run(struct container *c, int argc, char **argv, bool *detach)
 	struct image image;
 	char *env[STATE_MAX_ENV];
 	int nenv = 0, key;
+	bool hostname_given = false;
 
 	optind = 1;
 	opterr = 0;
-	while ((key = getopt_long(argc, argv, "+ditm:e:w:v:", longopts, NULL)) != -1) {
+	while ((key = getopt_long(argc, argv, "+ditm:e:w:v:p:", longopts, NULL)) != -1) {
 		switch (key) {
 		case 'd': *detach = true; break;
 		case 'i': config->interactive = true; break;
@@ -273,6 +314,7 @@ static void parse_run(struct container *c, int argc, char **argv, bool *detach)
 			workdir = optarg;
 			break;
 		case 'H':
+			hostname_given = true;
 			opts_check_hostname(optarg);
 			snprintf(config->hostname, sizeof(config->hostname), "%s", optarg);
 			break;
@@ -286,10 +328,16 @@ static void parse_run(struct container *c, int argc, char **argv, bool *detach)
 			remap = optarg;
 			break;
 		case 'N':
-			if (strcmp(optarg, "veth") != 0 && strcmp(optarg, "none") != 0)
-				die("--net %s: MODE is veth or none (the bridge comes with -p)",
-				    quote(optarg));
+			if (state_network_of(optarg) == -1)
+				die("--net %s: MODE is bridge, none or host", quote(optarg));
 			net = optarg;
+			break;
+		case 'p':
+			if (config->nports == PORTS_MAX)
+				die("at most %d published ports", PORTS_MAX);
+			if (ports_parse(optarg, &config->ports[config->nports], why, sizeof(why)) == -1)
+				die("%s", why);
+			config->nports++;
 			break;
 		case 'v':
 		case 'T':
@@ -338,15 +386,23 @@ static void parse_run(struct container *c, int argc, char **argv, bool *detach)
 	if (geteuid() != 0) {
 		if (remap)
 			die("--userns-remap %s: only root may map other IDs", quote(remap));
-		if (net && strcmp(net, "veth") == 0)
-			die("--net veth needs root: without sudo the network is --net none");
+		if (net && strcmp(net, "bridge") == 0)
+			die("--net bridge needs root: without sudo the network is --net none");
+		config->network = net ? state_network_of(net) : NETWORK_NONE;
 		config->userns = true;
 		config->uids = (struct id_range){ getuid(), 1 };
 		config->gids = (struct id_range){ getgid(), 1 };
 	} else {
 		config->userns = remap != NULL;
-		config->veth = net == NULL || strcmp(net, "veth") == 0;
+		config->network = net ? state_network_of(net) : NETWORK_BRIDGE;
 	}
+	/* docker shares the host's name along with its network. */
+	if (config->network == NETWORK_HOST && !hostname_given)
+		gethostname(config->hostname, sizeof(config->hostname) - 1);
+	if (config->nports > 0 && config->network != NETWORK_BRIDGE)
+		die("-p %s:%d:%d: publishing a port needs the bridge network (--net bridge, as root)",
+		    config->ports[0].host_ip, config->ports[0].host_port,
+		    config->ports[0].container_port);
 
 	/* A bind's source must be there; a named volume is made now, for the
 	 * container's root (the host's 0, or the start of its remapped range). */
@@ -396,8 +452,16 @@ static int cmd_run(int argc, char **argv)
 	bool detach = false;
 	int status, started;
 
-	/* Create: the directory, the config, the state "created", nothing running. */
+	/* The host ports first: one that is taken fails the run before anything exists. */
 	parse_run(&c, argc, argv, &detach);
+	for (int i = 0; i < c.config.nports; i++) {
+		char why[256];
+
+		if ((c.port_fds[i] = ports_listen(&c.config.ports[i], why, sizeof(why))) == -1)
+			die("%s", why);
+	}
+
+	/* Create: the directory, the config, the state "created", nothing running. */
 	container_create_managed(&c);
 
 	/* Start: the shim does it, and stays. */
@@ -490,7 +554,7 @@ static void row_of(const char *dir, void *arg)
 	struct report_table *table = arg;
 	static struct container_config config;
 	struct container_state state;
-	char id[13], command[64], created[80], status[96];
+	char id[13], command[64], created[80], status[96], ports[160];
 	const char *cells[7];
 
 	if (container_load(dir, &config, &state) == -1) {
@@ -505,8 +569,9 @@ static void row_of(const char *dir, void *arg)
 	report_duration(state_now() - config.created, created, sizeof(created));
 	strcat(created, " ago");
 	report_status(&state, status, sizeof(status));
+	report_ports(&config, &state, ports, sizeof(ports));
 	cells[0] = id, cells[1] = config.image, cells[2] = command, cells[3] = created;
-	cells[4] = status, cells[5] = "", cells[6] = config.name;
+	cells[4] = status, cells[5] = ports, cells[6] = config.name;
 	report_row(table, cells);
 }
 
@@ -1062,8 +1127,8 @@ static void usage(FILE *out)
 		"A container runtime with docker's commands: a shim per container, no daemon.\n\n"
 		"  run [-d] [-i] [-t] [--rm] [--name NAME] [--init] [-e K=V]... [-w DIR]\n"
 		"      [--hostname H] [-m SIZE] [--cpus N] [--pids-limit N]\n"
-		"      [--userns-remap START:COUNT] [--net veth|none] [-v SRC:DST[:ro]]...\n"
-		"      [--tmpfs DST]... IMAGE [CMD [ARG...]]\n"
+		"      [--userns-remap START:COUNT] [--net bridge|none|host] [-p [IP:]HP:CP]...\n"
+		"      [-v SRC:DST[:ro]]... [--tmpfs DST]... IMAGE [CMD [ARG...]]\n"
 		"  ps [-a] [-q]                   logs [-f] [-t] [--tail N] CONTAINER\n"
 		"  exec [-i] [-t] [-e K=V]... [-w DIR] CONTAINER CMD [ARG...]\n"
 		"  inspect CONTAINER...           stop [-t SECS] CONTAINER...\n"
