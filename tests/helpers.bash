@@ -21,6 +21,7 @@ leftovers() {
 	ls -d /tmp/stepbox-[0-9]* 2>/dev/null || true
 	stepbox_cgroups
 	ip -o link show type veth | grep ' sb-' || true
+	ip -o link show stepbox0 2>/dev/null || true
 	local pid
 	for pid in $(pgrep -f 'build/0[0-9]-'); do
 		is_gone "$pid" || echo "process: $(tr '\0' ' ' <"/proc/$pid/cmdline")"

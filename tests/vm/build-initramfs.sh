@@ -59,10 +59,14 @@ for dir in /usr/lib/bats-core /usr/libexec/bats-core; do
 	cp -a "$dir/." "$root$dir/"
 done
 
-# The kernel modules the steps need, where the kernel has them as modules.
-for mod in kernel/fs/overlayfs/overlay.ko kernel/drivers/net/veth.ko; do
+# The kernel modules the steps need, where the kernel has them as modules,
+# numbered in the order stage2 must load them (bridge needs llc and stp).
+n=0
+for mod in kernel/fs/overlayfs/overlay.ko kernel/drivers/net/veth.ko kernel/net/llc/llc.ko \
+	kernel/net/802/stp.ko kernel/net/bridge/bridge.ko; do
+	n=$((n + 1))
 	if [ -e "/lib/modules/$kver/$mod" ]; then
-		cp "/lib/modules/$kver/$mod" "$root/lib/modules/"
+		cp "/lib/modules/$kver/$mod" "$root/lib/modules/$n-$(basename "$mod")"
 	fi
 done
 

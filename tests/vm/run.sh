@@ -10,7 +10,8 @@ cd "$(dirname "$0")/../.."
 # Every suite but lint (it needs git, shellcheck and a compiler).
 suites=${VM_SUITES:-tests/01-chroot.bats tests/02-pid-ns.bats tests/03-uts.bats \
 	tests/04-mount-overlay.bats tests/05-netns.bats tests/06-userns.bats \
-	tests/07-cgroups.bats tests/08-full-container.bats tests/08-volumes.bats tests/badinput.bats \
+	tests/07-cgroups.bats tests/08-full-container.bats tests/08-volumes.bats tests/08-network.bats \
+	tests/badinput.bats \
 	tests/cleanup.bats \
 	tests/hostile.bats}
 timeout_s=${VM_TIMEOUT:-1800}
