@@ -24,7 +24,7 @@ BUILD   := build
 STEPS     := $(notdir $(wildcard steps/0[1-9]-*))
 STEP_BINS := $(STEPS:%=$(BUILD)/%)
 LIB_OBJS  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(wildcard lib/*.c))
-TOOLS     := $(BUILD)/probe $(BUILD)/bench
+TOOLS     := $(BUILD)/probe $(BUILD)/bench $(BUILD)/throughput
 ROOTFS    := $(BUILD)/.rootfs-stamp
 
 .PHONY: all steps rootfs deps test test-vm demo bench diff doctor lint clean
@@ -47,6 +47,9 @@ $(BUILD)/probe: steps/00-rootfs/probe.c | $(BUILD)/lib
 
 $(BUILD)/bench: steps/tools/bench.c | $(BUILD)/lib
 	$(CC) $(CPPFLAGS) -MF $(BUILD)/lib/bench.d $(CFLAGS) -o $@ $<
+
+$(BUILD)/throughput: steps/tools/throughput.c | $(BUILD)/lib
+	$(CC) $(CPPFLAGS) -MF $(BUILD)/lib/throughput.d $(CFLAGS) -o $@ $<
 
 $(ROOTFS): steps/00-rootfs/build-rootfs.sh $(BUILD)/probe
 	sh steps/00-rootfs/build-rootfs.sh $(BUILD) $(BUILD)/probe

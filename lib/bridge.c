@@ -92,9 +92,20 @@ static int take_lock(void)
 
 /* ---- the story: plug a container in, unplug it ------------------------------- */
 
-static void undo_connect(void *link)
+/* A start that dies half-way: the veth goes now (the container may not be dying yet). */
+static void undo_connect(void *arg)
 {
-	bridge_disconnect_container(link);
+	struct net_link *link = arg;
+	int lock = take_lock();
+
+	if (link->connected) {
+		link->connected = false;
+		if (net_link_delete(link->host_if) == -1 && errno != ENODEV)
+			warn_errno("netlink RTM_DELLINK %s", link->host_if);
+	}
+	remove_if_unused_locked();
+	if (lock != -1)
+		lock_release(lock);
 }
 
 /* Make the bridge, with the gateway's address: the subnet was chosen free. */
@@ -198,24 +209,29 @@ void bridge_connect_container(struct net_link *link, const char *id, pid_t pid,
 	close(host_ns);
 }
 
-void bridge_disconnect_container(struct net_link *link)
+void bridge_unplug_container(struct net_link *link)
 {
-	int lock = take_lock();
+	int lock;
 
-	if (link->connected) {
-		link->connected = false;
-		/* ENODEV: the namespace went first and took the pair with it. */
-		if (net_link_delete(link->host_if) == -1 && errno != ENODEV)
-			warn_errno("netlink RTM_DELLINK %s", link->host_if);
-	}
-	remove_if_unused_locked();
+	if (!link->connected)
+		return;
+	link->connected = false;
+	/* Under the lock: the ports are what the last one out counts. ENODEV:
+	 * the namespace went first and took the pair with it. */
+	lock = take_lock();
+	if (net_link_set_master(link->host_if, NULL) == -1 && errno != ENODEV)
+		warn_errno("netlink: take %s out of %s", link->host_if, BRIDGE_NAME);
 	if (lock != -1)
 		lock_release(lock);
 }
 
 void bridge_remove_if_unused(void)
 {
-	int lock = take_lock();
+	int lock;
+
+	if (if_nametoindex(BRIDGE_NAME) == 0)
+		return;
+	lock = take_lock();
 
 	remove_if_unused_locked();
 	if (lock != -1)

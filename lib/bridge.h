@@ -40,10 +40,18 @@
 void bridge_connect_container(struct net_link *link, const char *id, pid_t pid,
 			      const char *name);
 
-/* Unplug it: delete its port, and the bridge after the last one. Warns only. */
-void bridge_disconnect_container(struct net_link *link);
+/*
+ * The container has exited: take its port out of the bridge (at once; the
+ * veth itself is the kernel's to delete with the container's network
+ * namespace, as in step 05). Warns only.
+ */
+void bridge_unplug_container(struct net_link *link);
 
-/* Delete the bridge if no port is left (after a sweep). Warns only. */
+/*
+ * Delete the bridge if no port is left: after the last container's unplug,
+ * or a sweep. The shim does it once `run` has its answer, since deleting
+ * a bridge takes the kernel tens of milliseconds. Warns only.
+ */
 void bridge_remove_if_unused(void);
 
 #endif

@@ -367,8 +367,8 @@ int container_load(const char *dir, struct container_config *config,
 		 "its shim died; the kernel killed the container with it");
 	state_write(dir, state);
 	cg_remove_leftovers(rec.id[0] ? rec.id : strrchr(dir, '/') + 1);
-	if (net_remove_leftovers(strrchr(dir, '/') + 1))
-		bridge_remove_if_unused();
+	net_remove_leftovers(strrchr(dir, '/') + 1);
+	bridge_remove_if_unused();
 	return 0;
 }
 
@@ -389,9 +389,13 @@ int container_delete(const char *dir)
 		nanosleep(&pause, NULL);
 	}
 
-	cg_remove_leftovers(id);
-	if (net_remove_leftovers(id))
+	/* A shim removing its own container (--rm) took its cgroup and network
+	 * down itself; for anyone else, they are leftovers. */
+	if (container_read_record(dir, &rec) == -1 || rec.owner != getpid()) {
+		cg_remove_leftovers(id);
+		net_remove_leftovers(id);
 		bridge_remove_if_unused();
+	}
 	if (rundir_remove_tree(dir, RECORD) == -1)
 		return -1;
 	/* The last one out takes <root>/containers, and the root, with it. */

@@ -122,19 +122,21 @@ int net_bridge_create(const char *name)
 	return talk(&req, what);
 }
 
-/* Plug link `name` into the bridge `master` (ip link set NAME master MASTER). */
+/* Plug link `name` into the bridge `master` (ip link set NAME master MASTER),
+ * or with `master` NULL, out of its bridge (ip link set NAME nomaster). */
 int net_link_set_master(const char *name, const char *master)
 {
 	struct nl_request req;
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = link_index(name) };
-	int master_index = link_index(master);
+	int master_index = master ? link_index(master) : 0;
 	char what[96];
 
-	if (ifi.ifi_index == 0 || master_index == 0)
+	if (ifi.ifi_index == 0 || (master && master_index == 0))
 		return -1;
 	nl_begin(&req, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
 	nl_add_attr(&req, IFLA_MASTER, &master_index, sizeof(master_index));
-	snprintf(what, sizeof(what), "RTM_NEWLINK %s master %s", name, master);
+	snprintf(what, sizeof(what), "RTM_NEWLINK %s %s%s", name, master ? "master " : "nomaster",
+		 master ? master : "");
 	return talk(&req, what);
 }
 
@@ -202,9 +204,16 @@ static void enter_netns(int fd, const char *whose)
 	trace("setns(%s network namespace)", whose);
 }
 
-static void undo_link(void *link)
+/* A run that dies half-way deletes its veth itself: the container may not be dying yet. */
+static void undo_link(void *arg)
 {
-	net_disconnect_container(link);
+	struct net_link *link = arg;
+
+	if (!link->connected)
+		return;
+	link->connected = false;
+	if (net_link_delete(link->host_if) == -1 && errno != ENODEV)
+		warn_errno("netlink RTM_DELLINK %s", link->host_if);
 }
 
 void net_host_if_name(char name[IF_NAMESIZE], const char *id)
@@ -275,18 +284,24 @@ void net_disconnect_container(struct net_link *link)
 	if (!link->connected)
 		return;
 	link->connected = false;
-	/* ENODEV: the namespace went first and took the pair with it. */
-	if (net_link_delete(link->host_if) == -1 && errno != ENODEV)
-		warn_errno("netlink RTM_DELLINK %s", link->host_if);
+	/*
+	 * Nothing to do, and nothing to wait for. A veth pair lives as long as
+	 * both its ends: when the container's last process is gone, its network
+	 * namespace dies, and the kernel deletes eth0 and, with it, the host
+	 * end — in the background, 10-40 ms later. An RTM_DELLINK here would
+	 * make the runtime wait that long for the same result. The subnet stays
+	 * taken until then (the host end holds its gateway address), so ipam
+	 * never hands it out too early.
+	 */
+	trace("veth %s: left to the kernel, which deletes the pair with the container's network "
+	      "namespace", link->host_if);
 }
 
-bool net_remove_leftovers(const char *id)
+void net_remove_leftovers(const char *id)
 {
 	char host_if[IF_NAMESIZE];
 
 	net_host_if_name(host_if, id);
-	if (net_link_delete(host_if) == -1)
-		return false;
-	trace("veth %s was left by a run that was killed", host_if);
-	return true;
+	if (net_link_delete(host_if) == 0)
+		trace("veth %s was left by a run that was killed", host_if);
 }

@@ -11,7 +11,7 @@
  *
  * net_connect_container() and net_link_set_up() die (exit 125) when the
  * kernel refuses; the other building blocks return -1 with errno, and
- * net_disconnect_container() only warns.
+ * net_disconnect_container() leaves the pair to the kernel.
  */
 #ifndef STEPBOX_NET_H
 #define STEPBOX_NET_H
@@ -40,11 +40,14 @@ void net_host_if_name(char name[IF_NAMESIZE], const char *id);
 void net_connect_container(struct net_link *link, const char *id, pid_t pid, bool veth,
 			   const char *requested_ip, const char *name);
 
-/* Remove the host end (the container's end goes with it). Safe to call twice. */
+/*
+ * The container has exited: its veth is the kernel's to delete, with the
+ * container's network namespace (net.c says why we do not wait for it).
+ */
 void net_disconnect_container(struct net_link *link);
 
-/* The sweep: delete the host end that container `id` may have left (true: it had). */
-bool net_remove_leftovers(const char *id);
+/* The sweep: delete the host end that container `id` may have left. */
+void net_remove_leftovers(const char *id);
 
 /* The building blocks, one rtnetlink request each: 0, or -1 and errno. */
 int net_veth_create(const char *name, const char *peer, pid_t peer_netns_pid);

@@ -423,20 +423,25 @@ int shim_serve(struct container *c, struct shim_link *link)
 		warn_errno("write the state of %s", c->run.path);
 	trace("container %.12s exited with status %d", c->id, status);
 
-	/* What it had on the host; the writable layer stays for `logs` and `rm`. */
+	/* What it had on the host: its published ports, cgroup and bridge port
+	 * (the veth is the kernel's: net.c); the writable layer stays for
+	 * `logs` and `rm`. */
 	ports_stop_proxy(c->proxy);
 	cg_destroy(&c->cg);
-	if (c->config.network == NETWORK_BRIDGE)
-		bridge_disconnect_container(&c->link);
+	bridge_unplug_container(&c->link);
 	if (c->config.autoremove)
 		container_delete(c->run.path);
-	/* Last: a foreground `run` returns when all of the above is done. */
+	/* A foreground `run` returns when all of the above is done... */
 	if (link->done[1] != -1) {
 		if (write(link->done[1], &status, sizeof(status)) < 0) {
 			/* the CLI is gone: nobody to tell */
 		}
 		close(link->done[1]);
 	}
+	/* ...but not for the last container's bridge to go: that takes the kernel
+	 * tens of milliseconds, and nobody needs to wait for it. */
+	if (c->config.network == NETWORK_BRIDGE)
+		bridge_remove_if_unused();
 	return status;
 }
 

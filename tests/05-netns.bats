@@ -17,7 +17,7 @@ teardown() {
 	stop_step
 	[ -z "${SECOND_PID:-}" ] || { kill -TERM "$SECOND_PID" 2>/dev/null; wait "$SECOND_PID" || true; }
 	# Whatever happened, no veth is left on the host.
-	[ "$(host_veths)" = "$VETHS_BEFORE" ]
+	veths_settle "$VETHS_BEFORE"
 }
 
 # Start a container that prints eth0's address, says "ready" and sleeps;
@@ -105,7 +105,7 @@ start_networked_container() {
 @test "05-netns: after exit the host's veths are as before and the subnet is free again" {
 	run $STEP "$ROOTFS" /bin/sh -c 'ip -4 -o addr show eth0 | awk "{ print \$4 }"'
 	first=$output
-	[ "$(host_veths)" = "$VETHS_BEFORE" ]
+	veths_settle "$VETHS_BEFORE"
 	run $STEP "$ROOTFS" /bin/sh -c 'ip -4 -o addr show eth0 | awk "{ print \$4 }"'
 	[ "$output" = "$first" ]
 }
@@ -128,7 +128,7 @@ start_networked_container() {
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = lo ]
 	[[ "${lines[1]}" == *'<LOOPBACK,UP,LOWER_UP>'* ]]
-	[ "$(host_veths)" = "$VETHS_BEFORE" ]
+	veths_settle "$VETHS_BEFORE"
 }
 
 @test "05-netns: an --ip whose subnet the host already uses is refused, nothing created" {
@@ -149,7 +149,7 @@ start_networked_container() {
 		[ "$(host_veths)" != "$VETHS_BEFORE" ] || break
 		sleep 0.1
 	done
-	[ "$(host_veths)" = "$VETHS_BEFORE" ]
+	veths_settle "$VETHS_BEFORE"
 	run $STEP "$ROOTFS" /bin/true
 	[ ! -e "$RUNDIR" ]
 }

@@ -41,7 +41,7 @@ setup() {
 
 teardown() {
 	stop_step
-	[ "$(host_veths)" = "$VETHS_BEFORE" ]
+	veths_settle "$VETHS_BEFORE"
 	[ ! -e "$USER_RUNDIR" ]
 }
 

@@ -41,7 +41,7 @@ wait_for_status() {
 nothing_left() {
 	[ ! -e "$STATE" ] || [ -z "$(ls -A "$STATE")" ]
 	[ -z "$(stepbox_cgroups)" ]
-	[ -z "$(ip -o link show type veth | grep ' sb-' || true)" ]
+	veths_settle ""
 	for _ in $(seq 20); do
 		[ -n "$(pgrep -f 'build/08-full-container' || true)" ] || break
 		sleep 0.1

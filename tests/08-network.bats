@@ -43,8 +43,7 @@ page_from() {
 nothing_created() {
 	[ ! -e "$STATE" ] || [ -z "$(ls -A "$STATE")" ]
 	[ -z "$(stepbox_cgroups)" ]
-	[ -z "$(ip -o link show type veth | grep ' sb-' || true)" ]
-	! ip link show stepbox0 2>/dev/null
+	veths_settle ""
 	[ -z "$(pgrep stepbox-proxy || true)" ]
 }
 
@@ -65,7 +64,7 @@ nothing_created() {
 	$B rm -f a
 	ip link show stepbox0
 	$B rm -f b
-	run ! ip link show stepbox0
+	veths_settle ""
 }
 
 @test "08 network: --net none has only lo; --net host is the host's own network" {

@@ -16,6 +16,8 @@ host_mounts() {
 # Everything that could be a leftover of a run: mounts that name the build or
 # an overlay, the run directory, and processes of a step.
 leftovers() {
+	# The kernel deletes veths (and 08's shim the last bridge) in the background.
+	veths_settle ""
 	grep -E 'overlay|/build/' /proc/self/mountinfo | grep -v ' / / ' || true
 	[ ! -e "$RUNDIR" ] || echo "run dir: $(ls -A "$RUNDIR")"
 	ls -d /tmp/stepbox-[0-9]* 2>/dev/null || true
@@ -109,6 +111,21 @@ start_sleeping_container() {
 # The host's veth interfaces, one name per line.
 host_veths() {
 	ip -o link show type veth | awk -F': ' '{ print $2 }' | sort
+}
+
+# The kernel deletes a container's veth pair with its network namespace, in
+# the background: the runtimes do not wait for it (lecture note 05). Wait up
+# to 5 s until the host's stepbox veths are $1 again ("": none) and, with
+# none, until 08's bridge is gone too.
+veths_settle() {
+	for _ in $(seq 50); do
+		if [ "$(host_veths | grep '^sb-' || true)" = "$(echo "$1" | grep '^sb-' || true)" ] &&
+			{ [ -n "$1" ] || ! ip link show stepbox0 >/dev/null 2>&1; }; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
 }
 
 # GET http://HOST:PORT/ with bash's /dev/tcp: no client to install, and it

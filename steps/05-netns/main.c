@@ -95,7 +95,8 @@ int main(int argc, char **argv)
 	proc_release_child(&c.init);
 	status = proc_wait(&c.init);
 
-	/* The host end of the cable, then the upper layer. */
+	/* The cable goes with the container's network namespace (the kernel
+	 * deletes both ends); then the upper layer. */
 	net_disconnect_container(&c.link);
 	container_remove(&c);
 	return status;

@@ -149,7 +149,8 @@ int main(int argc, char **argv)
 		cg_print_usage(&used, &c.opts.limits, status);
 	cg_destroy(&c.cg);
 
-	/* The host end of the cable, then the upper layer. */
+	/* The cable goes with the container's network namespace (the kernel
+	 * deletes both ends); then the upper layer. */
 	net_disconnect_container(&c.link);
 	container_remove(&c);
 	return status;

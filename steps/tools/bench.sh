@@ -62,6 +62,30 @@ done
 measure "08-run-net-none" "$build/08-full-container" run --rm --net none busybox /bin/true
 measure "08-run-veth" "$build/08-full-container" run --rm busybox /bin/true
 
+# Step 08's published port: 100 MiB through the shim's relay (-p) against
+# the same 100 MiB straight to the container's address, round by round.
+relay_port=$((20000 + RANDOM % 20000))
+relay_line=""
+if "$build/08-full-container" run -d --name "stepbox-bench-relay-$$" \
+	-p "127.0.0.1:$relay_port:80" busybox nc -ll -p 80 -e wc -c >/dev/null; then
+	address=$("$build/08-full-container" inspect "stepbox-bench-relay-$$" |
+		sed -n 's/^ *"IPAddress": "\(.*\)",$/\1/p')
+	sleep 0.3
+	relay=() direct=()
+	for _ in 1 2 3 4 5; do
+		relay+=("$("$build/throughput" 127.0.0.1 "$relay_port" 100 | awk '{ print $3 }')")
+		direct+=("$("$build/throughput" "$address" 80 100 | awk '{ print $3 }')")
+	done
+	"$build/08-full-container" rm -f "stepbox-bench-relay-$$" >/dev/null
+	relay_median=$(printf '%s\n' "${relay[@]}" | sort -n | sed -n 3p)
+	direct_median=$(printf '%s\n' "${direct[@]}" | sort -n | sed -n 3p)
+	relay_line=$(awk -v r="$relay_median" -v d="$direct_median" 'BEGIN {
+		printf "08 -p relay, 100 MiB (median of 5): %.0f MiB/s through the relay, %.0f MiB/s direct: %.2f× direct", r, d, r / d }')
+else
+	skipped+=("08 -p relay: not measured (the container did not start)")
+fi
+printf '.' >&2
+
 # Step 06 without sudo: as the user who ran sudo, else as nobody.
 user=${SUDO_UID:-65534}
 [ "$user" != 0 ] || user=65534
@@ -86,6 +110,7 @@ echo >&2
 awk 'NR == 1 { base = $2 }
      NR == 1 { printf "%-18s %10s %10s %10s %8s\n", "what", "median ms", "p10 ms", "p90 ms", "× fork+exec" }
      { printf "%-18s %10.3f %10.3f %10.3f %8.1f\n", $1, $2, $3, $4, $2 / base }' "$results"
+[ -z "$relay_line" ] || echo "$relay_line"
 for line in "${skipped[@]}"; do
 	echo "$line"
 done
