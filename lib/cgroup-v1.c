@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *trees[] = { "memory", "cpu", "cpuacct", "pids" };
+static const char *trees[] = { "memory", "cpu", "cpuacct", "pids", "devices" };
 
 static void add_tree(struct cgroup *cg, const char *controller, const char *id, bool required)
 {
@@ -62,6 +62,8 @@ static bool create(struct cgroup *cg, const char *id, const struct cg_limits *li
 	add_tree(cg, "cpu", id, limits->cpus > 0);
 	add_tree(cg, "cpuacct", id, false);
 	add_tree(cg, "pids", id, limits->pids > 0);
+	if (limits->no_block_devices)
+		add_tree(cg, "devices", id, true);
 
 	if (limits->memory > 0 && (dir = path_of(cg, "memory"))) {
 		snprintf(value, sizeof(value), "%lld", limits->memory);
@@ -82,6 +84,9 @@ static bool create(struct cgroup *cg, const char *id, const struct cg_limits *li
 		snprintf(value, sizeof(value), "%ld", limits->pids);
 		cg_write_or_die(dir, "pids.max", value);
 	}
+	/* Any block device, any major and minor: no reading, writing or mknod. */
+	if (limits->no_block_devices && (dir = path_of(cg, "devices")))
+		cg_write_or_die(dir, "devices.deny", "b *:* rwm");
 	return true;
 }
 

@@ -6,9 +6,12 @@
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /*
@@ -54,6 +57,52 @@ static void set_limits(const char *path, const struct cg_limits *limits)
 		snprintf(value, sizeof(value), "%ld", limits->pids);
 		cg_write_or_die(path, "pids.max", value);
 	}
+}
+
+/*
+ * v2 has no devices.deny file: the rule is a small eBPF program the kernel
+ * runs on every open() or mknod() of a device by a process of the group.
+ * Ours reads the device's type and answers 0 (EPERM) for a block device,
+ * 1 (allowed) for the rest.
+ */
+static void deny_block_devices(const char *path)
+{
+	struct bpf_insn program[] = {
+		/* r0 = ctx->access_type & 0xffff: the device's type */
+		{ .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = BPF_REG_0, .src_reg = BPF_REG_1 },
+		{ .code = BPF_ALU | BPF_AND | BPF_K, .dst_reg = BPF_REG_0, .imm = 0xffff },
+		/* a block device: return 0 */
+		{ .code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = BPF_REG_0, .off = 2,
+		  .imm = BPF_DEVCG_DEV_BLOCK },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+		/* anything else: return 1 */
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr load = {
+		.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE,
+		.insns = (unsigned long)program,
+		.insn_cnt = sizeof(program) / sizeof(program[0]),
+		.license = (unsigned long)"GPL",
+	};
+	union bpf_attr attach = { .attach_type = BPF_CGROUP_DEVICE };
+	int prog, group;
+
+	prog = syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof(load));
+	if (prog == -1)
+		die_errno(NULL, "bpf(BPF_PROG_LOAD) of the device rule for %s", path);
+	group = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (group == -1)
+		die_errno(NULL, "open(\"%s\")", path);
+	attach.target_fd = group;
+	attach.attach_bpf_fd = prog;
+	if (syscall(SYS_bpf, BPF_PROG_ATTACH, &attach, sizeof(attach)) == -1)
+		die_errno(NULL, "bpf(BPF_PROG_ATTACH) of the device rule to %s", path);
+	/* The group holds the program now; it goes with the group. */
+	close(group);
+	close(prog);
+	trace("bpf(BPF_PROG_ATTACH, BPF_CGROUP_DEVICE): no block device in %s", path);
 }
 
 /* The group this process is in, as a path under /sys/fs/cgroup; false if unknown. */
@@ -132,6 +181,8 @@ static bool create(struct cgroup *cg, const char *id, const struct cg_limits *li
 	cg->npaths = 1;
 	trace("mkdir(\"%s\")", path);
 	set_limits(path, limits);
+	if (limits->no_block_devices)
+		deny_block_devices(path);
 	return true;
 }
 

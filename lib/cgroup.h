@@ -32,6 +32,8 @@ struct cg_limits {
 	long long memory;   /* bytes; 0: no limit */
 	double cpus;        /* CPUs' worth of time per period; 0: no limit */
 	long pids;          /* processes; 0: no limit */
+	bool no_block_devices;  /* 08: no block device may be opened inside (docker's
+				 * device rules): v1's devices controller, v2's BPF */
 };
 
 struct cg_usage {
@@ -42,7 +44,7 @@ struct cg_usage {
 	bool oom_killed;         /* the OOM killer struck inside */
 };
 
-#define CG_MAX_HIERARCHIES 4
+#define CG_MAX_HIERARCHIES 5
 
 struct cg_driver;
 

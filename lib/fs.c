@@ -193,6 +193,52 @@ void fs_mount_sys_readonly(const char *target)
 	trace("mount(\"sysfs\", \"%s\", \"sysfs\", MS_RDONLY)", target);
 }
 
+void fs_check_cwd_inside(const char *path)
+{
+	char cwd[PATH_MAX];
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL || cwd[0] != '/')
+		die("the working directory %s is outside the container's root", quote(path));
+}
+
+void fs_mask_paths(void)
+{
+	static const char *const masked[] = {
+		"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+		"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+		"/sys/firmware", "/sys/devices/virtual/powercap",
+	};
+	static const char *const readonly[] = {
+		"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+	};
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {
+		int err;
+
+		if (stat(masked[i], &st) == -1)
+			continue; /* not on this kernel */
+		if (S_ISDIR(st.st_mode))
+			err = mount("tmpfs", masked[i], "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV |
+				    MS_NOEXEC, "size=0,mode=555");
+		else
+			err = mount("/dev/null", masked[i], NULL, MS_BIND, NULL);
+		if (err == -1)
+			die_errno(NULL, "mask %s", masked[i]);
+	}
+	for (size_t i = 0; i < sizeof(readonly) / sizeof(readonly[0]); i++) {
+		if (stat(readonly[i], &st) == -1)
+			continue;
+		/* A bind of itself, then read-only: only this mount, not /proc. */
+		if (mount(readonly[i], readonly[i], NULL, MS_BIND | MS_REC, NULL) == -1 ||
+		    mount_setattr(AT_FDCWD, readonly[i], AT_RECURSIVE, &ro, sizeof(ro)) == -1)
+			die_errno(NULL, "make %s read-only", readonly[i]);
+	}
+	trace("masked %zu paths of /proc and /sys, %zu read-only",
+	      sizeof(masked) / sizeof(masked[0]), sizeof(readonly) / sizeof(readonly[0]));
+}
+
 void fs_mount_tmpfs(const char *target, const char *options)
 {
 	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, options) == -1)

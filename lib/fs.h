@@ -73,6 +73,24 @@ void fs_mount_sys_readonly(const char *target);
 void fs_mount_tmpfs(const char *target, const char *options);
 
 /*
+ * After chdir(path): the working directory must be inside the root. A path
+ * through /proc/self/fd/N could lead to a directory of the host that some
+ * fd of the runtime still holds (runc's CVE-2024-21626); getcwd() then has
+ * no path from "/" to give. Dies if so.
+ */
+void fs_check_cwd_inside(const char *path);
+
+/*
+ * Docker's masked and read-only paths, under a /proc and /sys already
+ * mounted and a /dev that has null: /dev/null over the files and an empty
+ * read-only tmpfs over the directories that show the host's hardware or
+ * kernel (/proc/kcore, /proc/keys, /sys/firmware, ...), and /proc/sys,
+ * /proc/sysrq-trigger, /proc/bus, /proc/fs, /proc/irq read-only. A path the
+ * kernel does not have is skipped. Dies on failure.
+ */
+void fs_mask_paths(void);
+
+/*
  * A tmpfs /dev with null, zero, full, random, urandom, tty, a private devpts,
  * /dev/shm and the usual links. Call it between fs_pivot_into() and
  * fs_detach_old_root(): in a user namespace the kernel refuses mknod(), and

@@ -302,6 +302,13 @@ static void close_inherited_fds(void)
 
 static void exec_now(char **argv, int report_fd) __attribute__((noreturn));
 
+void proc_set_dumpable(bool dumpable)
+{
+	if (prctl(PR_SET_DUMPABLE, dumpable ? 1 : 0, 0, 0, 0) == -1)
+		die_errno(NULL, "prctl(PR_SET_DUMPABLE, %d)", dumpable);
+	trace("prctl(PR_SET_DUMPABLE, %d)", dumpable);
+}
+
 static bool kept(int fd, const int *keep, int nkeep)
 {
 	for (int i = 0; i < nkeep; i++)

@@ -11,6 +11,7 @@
 #define STEPBOX_PROC_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 /* After a forwarded SIGINT/SIGTERM, how long the container may take to exit. */
@@ -72,6 +73,13 @@ void proc_exec_command(char **argv) __attribute__((noreturn));
  * shim learns that the command never ran (step 08's run -d returns it).
  */
 void proc_exec_with_env(char **argv, char **env, int report_fd) __attribute__((noreturn));
+
+/*
+ * PR_SET_DUMPABLE: a process that is not dumpable has its /proc/PID (exe,
+ * mem, fd, ...) out of reach of everyone without CAP_SYS_PTRACE. execve()
+ * of an ordinary file makes it dumpable again. Dies on failure.
+ */
+void proc_set_dumpable(bool dumpable);
 
 /*
  * Close every fd but 0-2 and the `nkeep` in `keep`: a process that stays

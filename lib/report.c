@@ -166,6 +166,23 @@ static void json_strings(FILE *out, const char (*list)[STATE_ARG_LEN], int from,
 	fputc(']', out);
 }
 
+/* "A,B,C" as ["A", "B", "C"]; "" as null, as docker shows an empty list. */
+static void json_list(FILE *out, const char *commas)
+{
+	if (commas[0] == '\0') {
+		fputs("null", out);
+		return;
+	}
+	fputc('[', out);
+	for (const char *p = commas; *p;) {
+		size_t len = strcspn(p, ",");
+
+		fprintf(out, "%s\"%.*s\"", p == commas ? "" : ", ", (int)len, p);
+		p += len + (p[len] == ',');
+	}
+	fputc(']', out);
+}
+
 /* The inode of PID 1's namespace `name`, as lsns shows it, or 0. */
 static unsigned long namespace_inode(pid_t pid, const char *name)
 {
@@ -221,10 +238,22 @@ void report_inspect(FILE *out, const char *id, const struct container_config *c,
 		c->tty ? "true" : "false", c->interactive ? "true" : "false");
 	fprintf(out, "        \"HostConfig\": {\n            \"Memory\": %lld,\n"
 		     "            \"NanoCpus\": %lld,\n            \"PidsLimit\": %ld,\n"
-		     "            \"AutoRemove\": %s,\n            \"NetworkMode\": \"%s\"\n"
-		     "        },\n",
+		     "            \"AutoRemove\": %s,\n            \"NetworkMode\": \"%s\",\n",
 		c->limits.memory, (long long)(c->limits.cpus * 1e9 + 0.5), c->limits.pids,
 		c->autoremove ? "true" : "false", state_network_name(c->network));
+	{
+		char add[1024], drop[1024];
+
+		caps_format(c->cap_add, add, sizeof(add));
+		caps_format(c->cap_drop, drop, sizeof(drop));
+		fprintf(out, "            \"Privileged\": %s,\n            \"CapAdd\": ",
+			c->privileged ? "true" : "false");
+		json_list(out, add);
+		fputs(",\n            \"CapDrop\": ", out);
+		json_list(out, drop);
+		fprintf(out, ",\n            \"SecurityOpt\": %s\n        },\n",
+			c->seccomp || c->privileged ? "null" : "[\"seccomp=unconfined\"]");
+	}
 	fputs("        \"NetworkSettings\": {\n            \"IPAddress\": ", out);
 	json_string(out, s->ip);
 	fputs(",\n            \"Gateway\": ", out);

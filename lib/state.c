@@ -217,6 +217,10 @@ int state_write_config(const char *dir, const struct container_config *c)
 	put_number(f, "rm", c->autoremove);
 	put_number(f, "init", c->init);
 	put_number(f, "userns", c->userns);
+	fprintf(f, "cap_add %llx\ncap_drop %llx\n", (unsigned long long)c->cap_add,
+		(unsigned long long)c->cap_drop);
+	put_number(f, "seccomp", c->seccomp);
+	put_number(f, "privileged", c->privileged);
 	fprintf(f, "uids %lu %lu\ngids %lu %lu\n", c->uids.start, c->uids.count, c->gids.start,
 		c->gids.count);
 	for (int i = 0; i < c->nvolumes; i++) {
@@ -280,6 +284,16 @@ static int config_line(const char *key, char *value, void *arg)
 		c->init = n;
 	else if (strcmp(key, "userns") == 0)
 		c->userns = n;
+	else if (strcmp(key, "cap_add") == 0 || strcmp(key, "cap_drop") == 0) {
+		unsigned long long set;
+
+		if (sscanf(value, "%llx", &set) != 1)
+			return -1;
+		*(key[4] == 'a' ? &c->cap_add : &c->cap_drop) = set;
+	} else if (strcmp(key, "seccomp") == 0)
+		c->seccomp = n;
+	else if (strcmp(key, "privileged") == 0)
+		c->privileged = n;
 	else if (strcmp(key, "uids") == 0)
 		return sscanf(value, "%lu %lu", &c->uids.start, &c->uids.count) == 2 ? 0 : -1;
 	else if (strcmp(key, "gids") == 0)

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "caps.h"
 #include "cgroup.h"
 #include "fs.h"
 #include "ports.h"
@@ -54,6 +55,11 @@ struct container_config {
 	bool tty, interactive, autoremove, init;
 	bool userns;         /* a user namespace: rootless, or --userns-remap */
 	struct id_range uids, gids;
+	/* The hardening (lib/caps, lib/seccomp, fs_mask_paths): root inside keeps
+	 * Docker's capabilities minus cap_drop plus cap_add, under a seccomp
+	 * filter, with no_new_privs and masked paths; --privileged: none of it. */
+	capset_t cap_add, cap_drop;
+	bool seccomp, privileged;
 	struct volume volumes[VOLUME_MAX];   /* -v and --tmpfs, in order */
 	int nvolumes;
 	long long created;   /* ns since the epoch */

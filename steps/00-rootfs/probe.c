@@ -38,7 +38,11 @@
 #include <linux/magic.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/sysmacros.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -349,12 +353,284 @@ static int list_fds(void)
 	return 0;
 }
 
+/* ---- the attack table ----------------------------------------------------- */
+
+/*
+ * Each attack runs in a child of its own (a chroot or unshare stays there)
+ * and answers 0 when it worked, or an errno: what the kernel said.
+ */
+static int attack_chroot(const char *marker)
+{
+	char dir[] = "/tmp/escape.XXXXXX";
+	int old_root = open("/", O_RDONLY | O_DIRECTORY);
+
+	if (old_root == -1 || mkdtemp(dir) == NULL)
+		return errno;
+	if (chroot(dir) == -1) {
+		int err = errno;
+
+		rmdir(dir);
+		return err;
+	}
+	if (fchdir(old_root) == -1)
+		return errno;
+	rmdir(dir + 1);
+	for (int i = 0; i < 256; i++)
+		if (chdir("..") == -1)
+			break;
+	if (chroot(".") == -1)
+		return errno;
+	return access(marker, F_OK) == 0 ? 0 : ENOENT;
+}
+
+/* Walk out through PID 1's root: the host's init, where there is no PID namespace. */
+static int attack_proc1_root(const char *marker)
+{
+	char path[4096 + 32];
+
+	if (access("/proc/1/root", F_OK) == -1)
+		return errno;
+	snprintf(path, sizeof(path), "/proc/1/root%s", marker);
+	return access(path, F_OK) == 0 ? 0 : errno;
+}
+
+/* mknod the host's disk at our root (/tmp may be nodev) and read its first sector. */
+static int attack_disk(const char *disk)
+{
+	unsigned int major, minor;
+	char node[] = "/.probe-disk", sector[512];
+	int fd, err = 0;
+
+	if (sscanf(disk, "%u:%u", &major, &minor) != 2)
+		return EINVAL;
+	unlink(node);
+	if (mknod(node, S_IFBLK | 0600, makedev(major, minor)) == -1)
+		return errno;
+	fd = open(node, O_RDONLY);
+	if (fd == -1 || read(fd, sector, sizeof(sector)) != (ssize_t)sizeof(sector))
+		err = errno ? errno : EIO;
+	if (fd != -1)
+		close(fd);
+	unlink(node);
+	return err;
+}
+
+/* Open for writing, and close without writing a byte. */
+static int attack_open_write(const char *path)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd == -1)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+static int attack_kcore(void)
+{
+	char header[16];
+	int fd = open("/proc/kcore", O_RDONLY);
+
+	if (fd == -1)
+		return errno;
+	if (read(fd, header, sizeof(header)) != (ssize_t)sizeof(header) ||
+	    memcmp(header, "\177ELF", 4) != 0) {
+		close(fd);
+		return errno ? errno : ENODATA; /* masked: /dev/null has nothing */
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * For the calls that are asked something harmless or invalid: EPERM or
+ * EACCES (a capability or seccomp said no) or ENOSYS (no such call here)
+ * block; any other answer means the kernel let us past its checks.
+ */
+static int refused(long result)
+{
+	if (result >= 0 || (errno != EPERM && errno != EACCES && errno != ENOSYS))
+		return 0;
+	return errno;
+}
+
+/* An empty module: EPERM before the capability check passes, another error after. */
+static int attack_insmod(void)
+{
+	return refused(syscall(SYS_init_module, NULL, 0UL, ""));
+}
+
+/* The "Shocker" escape: open a file by handle, outside any path check. */
+static int attack_shocker(void)
+{
+	struct { unsigned int bytes; int type; unsigned char data[8]; } handle = { 8, 1, { 0 } };
+	int root = open("/", O_RDONLY | O_DIRECTORY), fd;
+
+	fd = syscall(SYS_open_by_handle_at, root, &handle, O_RDONLY);
+	if (fd >= 0)
+		close(fd);
+	/* ESTALE: the handle named nothing, but the kernel let us ask. */
+	return refused(fd);
+}
+
+static int attack_keyctl(void)
+{
+	/* KEYCTL_GET_KEYRING_ID of our process keyring: reads, changes nothing. */
+	return refused(syscall(SYS_keyctl, 0, -2, 0));
+}
+
+static int attack_bpf(void)
+{
+	/* BPF_MAP_CREATE of an array of one int: EPERM without CAP_BPF (or seccomp). */
+	struct { unsigned int type, key_size, value_size, max_entries; } attr = { 2, 4, 4, 1 };
+	long fd = syscall(SYS_bpf, 0, &attr, sizeof(attr));
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return errno;
+}
+
+static int attack_perf(void)
+{
+	/* A software clock on CPU 0, for every process: the whole machine. */
+	struct { unsigned int type, size; unsigned long long config, rest[13]; } attr = {
+		.type = 1 /* PERF_TYPE_SOFTWARE */, .size = sizeof(attr), .config = 0 };
+	long fd = syscall(SYS_perf_event_open, &attr, -1, 0, -1, 0);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return errno;
+}
+
+static int attack_raw_socket(void)
+{
+	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+
+	if (fd == -1)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+static int attack_unshare(void)
+{
+	return unshare(CLONE_NEWUTS) == -1 ? errno : 0;
+}
+
+static int attack_mount(void)
+{
+	char dir[] = "/tmp/probe-mount.XXXXXX";
+	int err = 0;
+
+	if (mkdtemp(dir) == NULL)
+		return errno;
+	if (mount("probe", dir, "tmpfs", 0, "size=4k") == -1)
+		err = errno;
+	else
+		umount2(dir, MNT_DETACH);
+	rmdir(dir);
+	return err;
+}
+
+static int attack_clock(void)
+{
+	/* settimeofday(NULL, NULL) sets nothing, after the check for CAP_SYS_TIME. */
+	return syscall(SYS_settimeofday, NULL, NULL) == -1 ? errno : 0;
+}
+
+static int attack_sysfs_rw(void)
+{
+	char dir[] = "/tmp/probe-sys.XXXXXX";
+	int err = 0;
+
+	/* A sysfs of our own, read-write: its attributes are the host's devices. */
+	if (mkdtemp(dir) == NULL)
+		return errno;
+	if (mount("sysfs", dir, "sysfs", 0, NULL) == -1)
+		err = errno;
+	else {
+		char path[64];
+
+		snprintf(path, sizeof(path), "%s/class/mem/null/uevent", dir);
+		err = attack_open_write(path);
+		umount2(dir, MNT_DETACH);
+	}
+	rmdir(dir);
+	return err;
+}
+
+static void report(const char *name, int (*fn)(const char *), const char *arg)
+{
+	int pipefd[2], err = EIO;
+	pid_t pid;
+
+	fflush(stdout);
+	if (pipe(pipefd) == -1 || (pid = fork()) == -1) {
+		printf("%s blocked (%s)\n", name, strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		err = fn(arg);
+		if (write(pipefd[1], &err, sizeof(err)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], &err, sizeof(err)) != sizeof(err))
+		err = EIO;
+	close(pipefd[0]);
+	waitpid(pid, NULL, 0);
+	if (err == 0)
+		printf("%-12s works\n", name);
+	else
+		printf("%-12s blocked (%s)\n", name, strerrorname_np(err) ? strerrorname_np(err) : "?");
+}
+
+/* Adapters: the attacks that take no argument. */
+#define NOARG(fn) static int fn##_(const char *unused) { (void)unused; return fn(); }
+NOARG(attack_kcore)
+NOARG(attack_insmod)
+NOARG(attack_shocker)
+NOARG(attack_keyctl)
+NOARG(attack_bpf)
+NOARG(attack_perf)
+NOARG(attack_raw_socket)
+NOARG(attack_unshare)
+NOARG(attack_mount)
+NOARG(attack_clock)
+NOARG(attack_sysfs_rw)
+
+static int attacks(const char *marker, const char *disk)
+{
+	report("chroot", attack_chroot, marker);
+	report("proc1-root", attack_proc1_root, marker);
+	report("disk", attack_disk, disk);
+	report("sysrq", attack_open_write, "/proc/sysrq-trigger");
+	report("core_pattern", attack_open_write, "/proc/sys/kernel/core_pattern");
+	report("kcore", attack_kcore_, NULL);
+	report("sysfs-rw", attack_sysfs_rw_, NULL);
+	report("insmod", attack_insmod_, NULL);
+	report("shocker", attack_shocker_, NULL);
+	report("keyctl", attack_keyctl_, NULL);
+	report("bpf", attack_bpf_, NULL);
+	report("perf", attack_perf_, NULL);
+	report("raw-socket", attack_raw_socket_, NULL);
+	report("unshare", attack_unshare_, NULL);
+	report("mount", attack_mount_, NULL);
+	report("clock", attack_clock_, NULL);
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: probe pid|ppid|uid|hostname|mounts|fds|caps|cgroup|"
 			"escape MARKER|fdescape N MARKER|tiocsti TEXT|ctty|groups|"
 			"mkdeep N|alloc MB|forkbomb|spin SECONDS|sleep SECONDS|"
-			"exit N|kill SIGNAL|write PATH TEXT|insmod\n");
+			"exit N|kill SIGNAL|write PATH TEXT|insmod|attacks MARKER MAJ:MIN\n");
 	return 2;
 }
 
@@ -426,6 +702,8 @@ int main(int argc, char **argv)
 		kill(getpid(), atoi(arg));
 		return 1;
 	}
+	if (strcmp(cmd, "attacks") == 0 && arg && argc > 3)
+		return attacks(arg, argv[3]);
 	if (strcmp(cmd, "insmod") == 0) {
 		/* An empty image: the kernel checks the capability, then finds nothing. */
 		long r = syscall(SYS_init_module, NULL, 0UL, "");

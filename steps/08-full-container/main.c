@@ -56,6 +56,7 @@
 #include <unistd.h>
 
 #include "bridge.h"
+#include "caps.h"
 #include "cgroup.h"
 #include "container.h"
 #include "fs.h"
@@ -72,6 +73,7 @@
 #include "pty.h"
 #include "report.h"
 #include "rundir.h"
+#include "seccomp.h"
 #include "shim.h"
 #include "userns.h"
 #include "uts.h"
@@ -81,6 +83,24 @@
 #define EXIT_COMMAND_FAILED 1
 
 /* ---- the container's first process: steps 02-07 in one ---------------------- */
+
+/*
+ * New in 08: the container's root gives up what Docker's takes away — all
+ * but 14 capabilities, any new privilege through execve(), and the system
+ * calls of lib/seccomp. Last, just before the command runs (the setup
+ * needed them), and the same for exec.
+ */
+static void drop_privileges(const struct container_config *config)
+{
+	if (config->privileged) {
+		trace("--privileged: every capability, no seccomp filter, no masked path");
+		return;
+	}
+	caps_apply((caps_docker_default() & ~config->cap_drop) | config->cap_add);
+	seccomp_no_new_privs();
+	if (config->seccomp)
+		seccomp_apply();
+}
 
 /* mkdir -p, for a -w that the image does not have (docker makes it too). */
 static void make_workdir(const char *path)
@@ -95,6 +115,7 @@ static void make_workdir(const char *path)
 		die_errno(NULL, "mkdir(%s) for -w", quote(path));
 	if (chdir(path) == -1)
 		die_errno(NULL, "chdir(%s)", quote(path));
+	fs_check_cwd_inside(path);
 }
 
 /* The child: PID 1 of the new namespaces. All it knows comes in `c`. */
@@ -111,6 +132,13 @@ static int container_main(void *arg)
 		userns_drop_groups();
 	}
 	proc_die_with_parent(&c->init);
+	/*
+	 * Until our execve(), this process is the runtime's binary: nobody in
+	 * the container may open it through /proc/1/exe (the CVE-2019-5736
+	 * pattern). Non-dumpable, /proc/1 is out of reach of any process
+	 * without CAP_SYS_PTRACE, and execve() makes the command dumpable again.
+	 */
+	proc_set_dumpable(false);
 
 	/* A session of our own: the user's terminal is never the container's. */
 	proc_new_session();
@@ -135,6 +163,8 @@ static int container_main(void *arg)
 	fs_mount_sys_readonly("/sys");
 	cg_mount_readonly(&c->cg, "/sys/fs/cgroup");
 	fs_mount_minimal_dev("/dev");
+	if (!c->config.privileged)
+		fs_mask_paths();
 	fs_mount_tmpfs("/tmp", "mode=1777");
 
 	/* New in 08: our own /etc/hosts, hostname and resolv.conf, then the
@@ -154,6 +184,7 @@ static int container_main(void *arg)
 	for (int i = 0; i < c->config.nenv; i++)
 		env[i] = c->config.env[i];
 	env[c->config.nenv] = NULL;
+	drop_privileges(&c->config);
 
 	/* --init: a tiny init is PID 1, and the command its child. */
 	if (c->config.init)
@@ -241,7 +272,11 @@ static void usage_run(FILE *out)
 		"  -p, --publish [IP:]HOSTPORT:CONTAINERPORT[/tcp]  relay a host port to the\n"
 		"                         container (default IP: every address of the host)\n"
 		"  -v, --volume SRC:DST[:ro]  a host path (/...) or a named volume at DST\n"
-		"      --tmpfs DST        a fresh tmpfs at DST\n",
+		"      --tmpfs DST        a fresh tmpfs at DST\n"
+		"      --cap-add CAP, --cap-drop CAP  change Docker's 14 capabilities (names\n"
+		"                         of capabilities(7), like NET_ADMIN, or ALL)\n"
+		"      --security-opt seccomp=unconfined  no seccomp filter\n"
+		"      --privileged       every capability, no seccomp filter, no masked paths\n",
 		log_progname());
 }
 
@@ -276,6 +311,9 @@ static void parse_run(struct container *c, int argc, char **argv, bool *detach)
 		{ "net", required_argument, NULL, 'N' }, { "help", no_argument, NULL, 'h' },
 		{ "volume", required_argument, NULL, 'v' }, { "tmpfs", required_argument, NULL, 'T' },
 		{ "publish", required_argument, NULL, 'p' },
+		{ "cap-add", required_argument, NULL, 'A' }, { "cap-drop", required_argument, NULL, 'D' },
+		{ "privileged", no_argument, NULL, 'X' },
+		{ "security-opt", required_argument, NULL, 'S' },
 		{ 0 }
 	};
 	struct container_config *config = &c->config;
@@ -286,9 +324,12 @@ static void parse_run(struct container *c, int argc, char **argv, bool *detach)
 	int nenv = 0, key;
 	bool hostname_given = false;
 
+	config->seccomp = true;
 	optind = 1;
 	opterr = 0;
 	while ((key = getopt_long(argc, argv, "+ditm:e:w:v:p:", longopts, NULL)) != -1) {
+		capset_t set;
+
 		switch (key) {
 		case 'd': *detach = true; break;
 		case 'i': config->interactive = true; break;
@@ -350,6 +391,21 @@ static void parse_run(struct container *c, int argc, char **argv, bool *detach)
 				die("%s", why);
 			config->nvolumes++;
 			break;
+		case 'A':
+		case 'D':
+			if (!caps_parse(optarg, &set, why, sizeof(why)))
+				die("--cap-%s: %s", key == 'A' ? "add" : "drop", why);
+			*(key == 'A' ? &config->cap_add : &config->cap_drop) |= set;
+			break;
+		case 'X': config->privileged = true; break;
+		case 'S':
+			if (strcmp(optarg, "seccomp=unconfined") == 0)
+				config->seccomp = false;
+			else if (strcmp(optarg, "no-new-privileges") != 0 &&
+				 strcmp(optarg, "no-new-privileges=true") != 0)
+				die("--security-opt %s: stepbox knows seccomp=unconfined and "
+				    "no-new-privileges (always on)", quote(optarg));
+			break;
 		case 'h':
 			usage_run(stdout);
 			exit(0);
@@ -396,6 +452,8 @@ static void parse_run(struct container *c, int argc, char **argv, bool *detach)
 		config->userns = remap != NULL;
 		config->network = net ? state_network_of(net) : NETWORK_BRIDGE;
 	}
+	/* docker's device rule: mknod is allowed, opening a block device is not. */
+	config->limits.no_block_devices = geteuid() == 0 && !config->privileged;
 	/* docker shares the host's name along with its network. */
 	if (config->network == NETWORK_HOST && !hostname_given)
 		gethostname(config->hostname, sizeof(config->hostname) - 1);
@@ -953,7 +1011,9 @@ static int cmd_exec(int argc, char **argv)
 	if (!tty && ((interactive && pipe2(in, O_CLOEXEC) == -1) || pipe2(out, O_CLOEXEC) == -1 ||
 		     pipe2(err, O_CLOEXEC) == -1))
 		die_errno(NULL, "pipe2() for exec's stdio");
-	/* setns(CLONE_NEWPID) places our children, not us: fork into it. */
+	/* setns(CLONE_NEWPID) places our children, not us: fork into it — a child
+	 * that is the runtime's binary until its execve(), so not dumpable. */
+	proc_set_dumpable(false);
 	child.pid = fork();
 	if (child.pid == -1)
 		die_errno(NULL, "fork() into the container");
@@ -979,6 +1039,8 @@ static int cmd_exec(int argc, char **argv)
 		}
 		if (chdir(workdir ? workdir : config.workdir) == -1)
 			die_errno(NULL, "chdir(%s)", quote(workdir ? workdir : config.workdir));
+		fs_check_cwd_inside(workdir ? workdir : config.workdir);
+		drop_privileges(&config);
 		proc_exec_with_env(args, env, -1);
 	}
 	trace("fork() = %d: the command, in the container's namespaces", child.pid);

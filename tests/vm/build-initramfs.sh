@@ -87,7 +87,7 @@ printf 'UID_MIN 1000\nUID_MAX 60000\nGID_MIN 1000\nGID_MAX 60000\n' >"$root/etc/
 mkdir -p "$root/stepbox/tests"
 cp -a build "$root/stepbox/build"
 rm -rf "$root/stepbox/build/vm"
-cp tests/helpers.bash tests/run.sh "$root/stepbox/tests/"
+cp tests/helpers.bash tests/run.sh tests/security-table.sh tests/security.expected "$root/stepbox/tests/"
 for suite in $suites; do
 	cp "$suite" "$root/stepbox/tests/"
 done

@@ -13,7 +13,7 @@ suites=${VM_SUITES:-tests/01-chroot.bats tests/02-pid-ns.bats tests/03-uts.bats 
 	tests/07-cgroups.bats tests/08-full-container.bats tests/08-volumes.bats tests/08-network.bats \
 	tests/badinput.bats \
 	tests/cleanup.bats \
-	tests/hostile.bats}
+	tests/hostile.bats tests/security.bats}
 timeout_s=${VM_TIMEOUT:-1800}
 out=build/vm
 mkdir -p "$out"
