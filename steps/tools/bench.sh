@@ -1,116 +1,249 @@
 #!/usr/bin/env bash
-# make bench: how long does a container take to start, run /bin/true and go
-# away, next to the baselines measured in the same invocation:
-#   fork+exec   the host's /bin/true, no isolation at all
-#   unshare     util-linux's unshare with PID, UTS, IPC and mount namespaces
-#   unshare+net the same plus a network namespace: what an empty netns costs
-#   crun/runc   a real OCI runtime on the same image, when one is installed
-#   vm-boot     qemu booting a kernel + init that powers off at once (when
-#               qemu and a kernel are there; its p10/p90 columns are min/max
-#               of VM_RUNS=5 runs): what a container does not do
-# then every step (and step 06 without sudo), and step 08's run --rm with
-# and without its network. Prints the median (and p10/p90)
-# of RUNS runs, and the ratio to fork+exec.
+# make bench: how long a container takes to start, run /bin/true and go away,
+# next to baselines measured in the same run, round by round (build/bench -p
+# runs A B C, A B C, ... so that the machine's noise hits all alike).
+#
+#   each step 01-07      against util-linux's unshare with the same namespaces
+#   a step with a veth   against the same step with --net none
+#   08 run --rm          against crun and runc on the same image, and unshare
+#   08 run -d            until the container's command runs
+#   08 exec              against nsenter -a into the same container
+#   a VM boot            qemu + the host's kernel + an init that powers off
+#   memory               host memory per idle container, the shim's PSS
+#   200 at once          run -d of 200 containers: time, failures, leftovers
+#   the -p relay         100 MiB through it against a direct connection
+#
+# Prints the table, and writes build/bench/report.md and build/bench/startup.svg.
+# RUNS (default 100) rounds; VM_RUNS (default 5) boots; MANY (default 200).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-runs=${RUNS:-200}
+runs=${RUNS:-100}
+many=${MANY:-200}
 build=build
 rootfs=$build/rootfs
-bench=$build/bench
+sb=$build/08-full-container
+out=$build/bench
+mkdir -p "$out"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "bench: needs root (the steps create namespaces) — try: sudo make bench" >&2
 	exit 2
 fi
 
-skipped=()
-results=$(mktemp)
-bundle=$(mktemp -d)
-trap 'rm -rf "$results" "$bundle"' EXIT
-
-measure() {   # LABEL CMD...
-	"$bench" -n "$runs" "$@" | tee -a "$results" >/dev/null
-	printf '.' >&2
+notes=()
+work=$(mktemp -d)
+cleanup() {
+	"$sb" rm -f stepbox-bench-keeper >/dev/null 2>&1 || true
+	rm -rf "$work"
 }
+trap cleanup EXIT
 
-echo "timing /bin/true, $runs runs each (median of start→exit)..." >&2
-measure fork+exec /bin/true
-measure unshare unshare --pid --fork --uts --ipc --mount /bin/true
-measure unshare+net unshare --pid --fork --uts --ipc --mount --net /bin/true
+# ---- the plan: every command of the start-up table --------------------------
+u="unshare --pid --fork"
+# A container that keeps the bridge up and is the target of exec.
+"$sb" run -d --name stepbox-bench-keeper busybox sleep 3600 >/dev/null
+keeper=$("$sb" inspect stepbox-bench-keeper | sed -n 's/^ *"Pid": \([0-9]*\),$/\1/p')
+cat >"$work/plan" <<PLAN
+fork+exec               /bin/true
+unshare(none)           unshare /bin/true
+01-chroot               $build/01-chroot $rootfs /bin/true
+unshare(pid)            $u /bin/true
+02-pid-ns               $build/02-pid-ns $rootfs /bin/true
+unshare(+uts,ipc)       $u --uts --ipc /bin/true
+03-uts                  $build/03-uts $rootfs /bin/true
+unshare(+mount)         $u --uts --ipc --mount /bin/true
+04-mount-overlay        $build/04-mount-overlay $rootfs /bin/true
+unshare(+net)           $u --uts --ipc --mount --net /bin/true
+05-netns                $build/05-netns $rootfs /bin/true
+05-netns(--net=none)    $build/05-netns --net none $rootfs /bin/true
+unshare(+user)          $u --uts --ipc --mount --net --user --map-root-user /bin/true
+06-userns               $build/06-userns $rootfs /bin/true
+unshare(+cgroup)        $u --uts --ipc --mount --net --user --map-root-user --cgroup /bin/true
+07-cgroups              $build/07-cgroups $rootfs /bin/true
+07-cgroups(--net=none)  $build/07-cgroups --net none $rootfs /bin/true
+unshare(08)             $u --uts --ipc --mount --net --cgroup /bin/true
+08-run(--net=none)      $sb run --rm --net none busybox /bin/true
+08-run(bridge)          $sb run --rm busybox /bin/true
+08-run-d                $sb run -d --rm --net none busybox /bin/true
+08-exec                 $sb exec stepbox-bench-keeper /bin/true
+nsenter-a               nsenter -a -t $keeper /bin/true
+PLAN
 
+# crun and runc on the same image, with their own defaults.
 for rt in crun runc; do
-	command -v "$rt" >/dev/null || continue
-	# A minimal OCI bundle over the same image: the runtime's own defaults.
-	rm -rf "${bundle:?}"/*
+	command -v "$rt" >/dev/null || { notes+=("$rt: not installed (apt-get install $rt)"); continue; }
+	bundle=$work/$rt
+	mkdir -p "$bundle"
 	(cd "$bundle" && "$rt" spec >/dev/null 2>&1) || continue
-	sed -i -e 's|"terminal": true|"terminal": false|' \
-	       -e 's|"sh"|"/bin/true"|' \
+	sed -i -e 's|"terminal": true|"terminal": false|' -e 's|"sh"|"/bin/true"|' \
 	       -e "s|\"path\": \"rootfs\"|\"path\": \"$(realpath "$rootfs")\"|" "$bundle/config.json"
-	if ! why=$("$rt" run --bundle "$bundle" "stepbox-bench-$$" 2>&1); then
-		skipped+=("$rt: not measured here: $why")
+	cmd="$rt run --bundle $bundle stepbox-bench-$rt"
+	if ! $cmd >/dev/null 2>&1; then
+		# crun refuses hybrid cgroup hosts: in a mount namespace of its own,
+		# with the v2 hierarchy unmounted, it sees a plain v1 host.
+		wrap="unshare --mount --propagation private sh -c"
+		if $wrap "umount /sys/fs/cgroup/unified 2>/dev/null; exec $cmd" >/dev/null 2>&1; then
+			printf '%s\n' "#!/bin/sh" "umount /sys/fs/cgroup/unified 2>/dev/null" "exec $cmd" \
+				>"$work/$rt.sh"
+			printf '%s\n' "#!/bin/sh" "umount /sys/fs/cgroup/unified 2>/dev/null" "exec /bin/true" \
+				>"$work/wrapper.sh"
+			chmod +x "$work/$rt.sh" "$work/wrapper.sh"
+			echo "$rt(in-unshare-m)         unshare --mount --propagation private $work/$rt.sh" >>"$work/plan"
+			echo "unshare-m-wrapper      unshare --mount --propagation private $work/wrapper.sh" >>"$work/plan"
+			notes+=("$rt: refuses this hybrid cgroup host, so it ran in a private mount namespace with /sys/fs/cgroup/unified unmounted (the wrapper alone: unshare-m-wrapper)")
+		else
+			notes+=("$rt: not measured here: $($cmd 2>&1 | head -n1)")
+		fi
 		continue
 	fi
-	measure "$rt" "$rt" run --bundle "$bundle" "stepbox-bench-$$"
+	echo "$rt                    $cmd" >>"$work/plan"
 done
 
-for step in "$build"/0[1-7]-*; do
-	[ -x "$step" ] || continue
-	measure "$(basename "$step")" "$step" "$rootfs" /bin/true
-done
-# Step 08 as docker would be used: create, start (a shim), wait, remove.
-measure "08-run-net-none" "$build/08-full-container" run --rm --net none busybox /bin/true
-measure "08-run-veth" "$build/08-full-container" run --rm busybox /bin/true
+echo "bench: $runs rounds of $(grep -c . "$work/plan") commands, interleaved..." >&2
+"$build/bench" -n "$runs" -w 3 -p "$work/plan" >"$work/results" || true
 
-# Step 08's published port: 100 MiB through the shim's relay (-p) against
-# the same 100 MiB straight to the container's address, round by round.
+# ---- the VM: the other side of the lecture's comparison ---------------------
+echo "bench: booting a VM ${VM_RUNS:-5} times (seconds each)..." >&2
+if vm=$(steps/tools/vm-boot.sh "${VM_RUNS:-5}" 2>"$work/vm.err"); then
+	label=$(echo "$vm" | awk 'NR == 1 { print $1 }')
+	echo "$vm" | awk '{ print $2 }' | sort -n | awk -v label="$label" '{ ms[NR] = $1 } END {
+		printf "%s %.3f %.3f %.3f %d\n", label, ms[int((NR + 1) / 2)], ms[1], ms[NR], NR }' \
+		>>"$work/results"
+else
+	notes+=("VM boot: not measured: $(tail -n1 "$work/vm.err")")
+fi
+
+# ---- memory ---------------------------------------------------------------------
+echo "bench: memory of 50 idle containers..." >&2
+avail() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
+before=$(avail)
+for i in $(seq 50); do
+	"$sb" run -d --net none --name "stepbox-bench-idle-$i" busybox sleep 3600 >/dev/null
+done
+sleep 1
+after=$(avail)
+shim=$(awk '/^owner/ { print $2 }' "$(dirname "$(grep -l 'stepbox-bench-idle-1$' /run/stepbox/containers/*/config | head -n1)")/record")
+pss=$(awk '/^Pss:/ { print $2 }' "/proc/$shim/smaps_rollup")
+for i in $(seq 50); do echo "stepbox-bench-idle-$i"; done | xargs "$sb" rm -f >/dev/null
+per_container=$(( (before - after) / 50 ))
+
+# ---- many at once ---------------------------------------------------------------
+echo "bench: $many containers at once..." >&2
+start=$(date +%s%N)
+for i in $(seq "$many"); do
+	{ "$sb" run -d --name "stepbox-bench-many-$i" busybox sleep 600 >/dev/null 2>&1 || echo fail; } &
+done >"$work/many" 2>&1
+wait
+started_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+failures=$(grep -c fail "$work/many" || true)
+addresses=$("$sb" ps -q | xargs -r "$sb" inspect | grep -c '"IPAddress": "10\.' || true)
+unique=$("$sb" ps -q | xargs -r "$sb" inspect | sed -n 's/^ *"IPAddress": "\(.*\)",$/\1/p' | sort -u | grep -c . || true)
+start=$(date +%s%N)
+for i in $(seq "$many"); do echo "stepbox-bench-many-$i"; done | xargs -P 8 -n 25 "$sb" rm -f >/dev/null 2>&1 || true
+removed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+"$sb" rm -f stepbox-bench-keeper >/dev/null
+for _ in $(seq 50); do
+	leftovers=$( { ls -A /run/stepbox 2>/dev/null; ip -o link show type veth | grep ' sb-'; ip -o link show stepbox0; find /sys/fs/cgroup -maxdepth 3 -name 'stepbox*'; } 2>/dev/null | grep -c . || true)
+	[ "$leftovers" -eq 0 ] && break
+	sleep 0.1
+done
+
+# ---- the -p relay -----------------------------------------------------------------
+echo "bench: 100 MiB through the -p relay and direct..." >&2
 relay_port=$((20000 + RANDOM % 20000))
-relay_line=""
-if "$build/08-full-container" run -d --name "stepbox-bench-relay-$$" \
-	-p "127.0.0.1:$relay_port:80" busybox nc -ll -p 80 -e wc -c >/dev/null; then
-	address=$("$build/08-full-container" inspect "stepbox-bench-relay-$$" |
-		sed -n 's/^ *"IPAddress": "\(.*\)",$/\1/p')
+relay_line="not measured"
+if "$sb" run -d --name "stepbox-bench-relay-$$" -p "127.0.0.1:$relay_port:80" busybox \
+	nc -ll -p 80 -e wc -c >/dev/null; then
+	address=$("$sb" inspect "stepbox-bench-relay-$$" | sed -n 's/^ *"IPAddress": "\(.*\)",$/\1/p')
 	sleep 0.3
 	relay=() direct=()
 	for _ in 1 2 3 4 5; do
 		relay+=("$("$build/throughput" 127.0.0.1 "$relay_port" 100 | awk '{ print $3 }')")
 		direct+=("$("$build/throughput" "$address" 80 100 | awk '{ print $3 }')")
 	done
-	"$build/08-full-container" rm -f "stepbox-bench-relay-$$" >/dev/null
-	relay_median=$(printf '%s\n' "${relay[@]}" | sort -n | sed -n 3p)
-	direct_median=$(printf '%s\n' "${direct[@]}" | sort -n | sed -n 3p)
-	relay_line=$(awk -v r="$relay_median" -v d="$direct_median" 'BEGIN {
-		printf "08 -p relay, 100 MiB (median of 5): %.0f MiB/s through the relay, %.0f MiB/s direct: %.2f× direct", r, d, r / d }')
-else
-	skipped+=("08 -p relay: not measured (the container did not start)")
+	"$sb" rm -f "stepbox-bench-relay-$$" >/dev/null
+	r=$(printf '%s\n' "${relay[@]}" | sort -n | sed -n 3p)
+	d=$(printf '%s\n' "${direct[@]}" | sort -n | sed -n 3p)
+	relay_line=$(awk -v r="$r" -v d="$d" 'BEGIN { printf "%.0f MiB/s through the relay, %.0f MiB/s direct: %.2f× direct (target ≥ 0.8×)", r, d, r / d }')
 fi
-printf '.' >&2
 
-# Step 06 without sudo: as the user who ran sudo, else as nobody.
-user=${SUDO_UID:-65534}
-[ "$user" != 0 ] || user=65534
-as_user=(setpriv --reuid="$user" --regid="${SUDO_GID:-$user}" --clear-groups env -i PATH=/usr/bin:/bin)
-if "${as_user[@]}" "$build/06-userns" "$rootfs" /bin/true >/dev/null 2>&1; then
-	measure "06-userns-nosudo" "${as_user[@]}" "$build/06-userns" "$rootfs" /bin/true
-else
-	skipped+=("06-userns without sudo: not measured here (UID $user cannot run it: see make doctor)")
-fi
-# The other side of the lecture's comparison: a VM that boots a kernel and
-# an init and powers off (a few runs: each takes seconds).
-if vm=$(steps/tools/vm-boot.sh "${VM_RUNS:-5}" 2>/dev/null); then
-	label=$(echo "$vm" | awk 'NR == 1 { print $1 }')
-	echo "$vm" | awk '{ print $2 }' | sort -n | awk -v label="$label" '{ ms[NR] = $1 } END {
-		printf "%s %.3f %.3f %.3f %d\n", label, ms[int((NR + 1) / 2)], ms[1], ms[NR], NR }' \
-		>>"$results"
-else
-	skipped+=("VM boot: not measured (needs qemu-system-x86_64 and a kernel in /boot; make test-vm installs them)")
-fi
-echo >&2
+# ---- the table ----------------------------------------------------------------------
+# Each row's baseline: the unshare with the same namespaces, or the row named.
+baseline_of() {
+	case $1 in
+	01-*) echo "unshare(none)" ;;        02-*) echo "unshare(pid)" ;;
+	03-*) echo "unshare(+uts,ipc)" ;;    04-*) echo "unshare(+mount)" ;;
+	05-netns) echo "05-netns(--net=none)" ;; 05-*) echo "unshare(+net)" ;;
+	06-*) echo "unshare(+user)" ;;
+	07-cgroups) echo "07-cgroups(--net=none)" ;; 07-*) echo "unshare(+cgroup)" ;;
+	08-run\(bridge\)) echo "08-run(--net=none)" ;;
+	08-run*) echo "unshare(08)" ;;       08-exec) echo "nsenter-a" ;;
+	crun*|runc*) echo "08-run(--net=none)" ;;
+	*) echo "fork+exec" ;;
+	esac
+}
+# shellcheck disable=SC2094  # results is only read here
+table() {
+	printf '| %-24s | %10s | %9s | %9s | %-26s |\n' what "median ms" "p10 ms" "p90 ms" "ratio"
+	printf '| %-24s | %10s | %9s | %9s | %-26s |\n' --- ---: ---: ---: ---
+	while read -r label median p10 p90 _; do
+		[ "$median" = failed ] && { printf '| %-24s | %10s | | | |\n' "$label" failed; continue; }
+		base=$(baseline_of "$label")
+		b=$(awk -v l="$base" '$1 == l { print $2 }' "$work/results")
+		ratio=""
+		if [ -n "$b" ] && [ "$base" != "$label" ]; then
+			ratio=$(awk -v m="$median" -v b="$b" -v l="$base" 'BEGIN { printf "%.2f× %s", m / b, l }')
+		fi
+		printf '| %-24s | %10.3f | %9.3f | %9.3f | %-26s |\n' "$label" "$median" "$p10" "$p90" "$ratio"
+	done <"$work/results"
+}
+ms() { awk -v l="$1" '$1 == l { print $2 }' "$work/results"; }
+ratio() { awk -v a="$(ms "$1")" -v b="$(ms "$2")" 'BEGIN { if (a && b) printf "%.2f", a / b; else print "n/a" }'; }
+crun_label=$(awk '$1 ~ /^crun/ { print $1; exit }' "$work/results")
+{
+	echo "# stepbox bench, $(date -u +%Y-%m-%d) on $(uname -srm), $runs rounds"
+	echo
+	table
+	echo
+	echo "## Targets"
+	echo
+	echo "- 08 run --rm --net none: $(ratio "08-run(--net=none)" "${crun_label:-crun}")× crun (target ≤ 0.5×), $(ratio "08-run(--net=none)" "unshare(08)")× unshare with its namespaces (target ≤ 1.5×)"
+	echo "- a step with a veth against --net none: 05 $(ratio 05-netns "05-netns(--net=none)")×, 07 $(ratio 07-cgroups "07-cgroups(--net=none)")×, 08 $(ratio "08-run(bridge)" "08-run(--net=none)")× (target ≤ 2×)"
+	echo "- memory per idle container: $per_container kB of MemAvailable (target ≤ 1024 kB); the shim's PSS: $pss kB (target ≤ 300 kB)"
+	echo "- $many containers at once (run -d, bridge): started in $started_ms ms, removed in $removed_ms ms; $failures failures, $addresses addresses of which $unique distinct, $leftovers leftovers (targets: 0 failures, all distinct, 0 leftovers)"
+	echo "- the -p relay, 100 MiB, median of 5: $relay_line"
+	for line in "${notes[@]}"; do
+		echo "- note: $line"
+	done
+} >"$out/report.md"
 
-awk 'NR == 1 { base = $2 }
-     NR == 1 { printf "%-18s %10s %10s %10s %8s\n", "what", "median ms", "p10 ms", "p90 ms", "× fork+exec" }
-     { printf "%-18s %10.3f %10.3f %10.3f %8.1f\n", $1, $2, $3, $4, $2 / base }' "$results"
-[ -z "$relay_line" ] || echo "$relay_line"
-for line in "${skipped[@]}"; do
-	echo "$line"
-done
+# ---- the chart: log scale, so that 1 ms and 5 s fit on one picture -------------------
+awk '$2 != "failed" { label[NR] = $1; ms[NR] = $2; n = NR }
+     END {
+	h = 30 + 22 * n + 40
+	printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n", h
+	print "<text x=\"10\" y=\"18\" font-size=\"14\">start → exit of /bin/true, median ms (log scale)</text>"
+	left = 190; width = 500; lo = log(0.1); hi = log(100000)
+	for (d = 0.1; d <= 100000; d *= 10) {
+		x = left + width * (log(d) - lo) / (hi - lo)
+		printf "<line x1=\"%.1f\" y1=\"26\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>\n", x, x, h - 30
+		printf "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%g</text>\n", x, h - 14, d
+	}
+	i = 0
+	for (r = 1; r <= n; r++) {
+		if (!(r in label)) continue
+		y = 30 + 22 * i++
+		v = ms[r] < 0.1 ? 0.1 : ms[r]
+		w = width * (log(v) - lo) / (hi - lo)
+		color = label[r] ~ /^vm-boot/ ? "#c0392b" : label[r] ~ /^(crun|runc)/ ? "#7f8c8d" : label[r] ~ /^(unshare|fork|nsenter)/ ? "#95a5a6" : "#2c7fb8"
+		printf "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", left - 6, y + 13, label[r]
+		printf "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"16\" fill=\"%s\"/>\n", left, y, w, color
+		printf "<text x=\"%.1f\" y=\"%d\">%.2f</text>\n", left + w + 4, y + 13, ms[r]
+	}
+	print "</svg>"
+     }' "$work/results" >"$out/startup.svg"
+
+cat "$out/report.md"
+echo
+echo "(written: $out/report.md, $out/startup.svg)"
