@@ -24,7 +24,7 @@ BUILD   := build
 STEPS     := $(notdir $(wildcard steps/0[1-9]-*))
 STEP_BINS := $(STEPS:%=$(BUILD)/%)
 LIB_OBJS  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(wildcard lib/*.c))
-TOOLS     := $(BUILD)/probe $(BUILD)/bench $(BUILD)/throughput
+TOOLS     := $(BUILD)/probe $(BUILD)/timeit $(BUILD)/throughput
 ROOTFS    := $(BUILD)/.rootfs-stamp
 
 .PHONY: all steps rootfs deps test test-vm demo bench diff doctor lint clean
@@ -45,8 +45,8 @@ $(BUILD)/%: steps/%/main.c $(BUILD)/libstepbox.a | $(BUILD)/lib
 $(BUILD)/probe: steps/00-rootfs/probe.c | $(BUILD)/lib
 	$(CC) $(CPPFLAGS) -MF $(BUILD)/lib/probe.d $(CFLAGS) -static -o $@ $<
 
-$(BUILD)/bench: steps/tools/bench.c | $(BUILD)/lib
-	$(CC) $(CPPFLAGS) -MF $(BUILD)/lib/bench.d $(CFLAGS) -o $@ $<
+$(BUILD)/timeit: steps/tools/timeit.c | $(BUILD)/lib
+	$(CC) $(CPPFLAGS) -MF $(BUILD)/lib/timeit.d $(CFLAGS) -o $@ $<
 
 $(BUILD)/throughput: steps/tools/throughput.c | $(BUILD)/lib
 	$(CC) $(CPPFLAGS) -MF $(BUILD)/lib/throughput.d $(CFLAGS) -o $@ $<
@@ -71,6 +71,7 @@ demo: deps
 	steps/tools/demo.sh
 
 bench: all
+	@steps/tools/install-deps.sh bench
 	steps/tools/bench.sh
 
 # diff exits 1 when the files differ: that is the expected answer here.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The instructor's tools: make doctor, build/bench, make demo, and the
+# The instructor's tools: make doctor, build/timeit, make demo, and the
 # STEPBOX_RUNDIR setting the docs promise.
 
 load helpers
@@ -21,13 +21,23 @@ setup() {
 	[[ "$output" == *'ok    veth pairs'* ]]
 }
 
-@test "tools: bench prints label, median, p10, p90 and runs — and fails on a failing command" {
-	run build/bench -n 5 -w 1 truth /bin/true
+@test "tools: timeit prints label, median, p10, p90 and runs — and fails on a failing command" {
+	run build/timeit -n 5 -w 1 truth /bin/true
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ ^truth\ [0-9.]+\ [0-9.]+\ [0-9.]+\ 5$ ]]
-	run -1 build/bench -n 5 lies /bin/false
-	[[ "$output" == *'bench: lies: run 1 failed: /bin/false'* ]]
-	run -2 build/bench -n 0 nothing /bin/true
+	run -1 build/timeit -n 5 lies /bin/false
+	[[ "$output" == *'timeit: lies: run 1 failed: /bin/false'* ]]
+	run -2 build/timeit -n 0 nothing /bin/true
+}
+
+@test "tools: timeit -p runs a plan round by round, a line per command, a failing one said" {
+	plan=$BATS_TEST_TMPDIR/plan
+	printf '%s\n' '# a comment' 'one /bin/true' 'two sh -c true' 'three /bin/false' >"$plan"
+	run -1 build/timeit -n 4 -w 0 -p "$plan"
+	[[ "${lines[0]}" == *'timeit: three: run 1 failed: /bin/false'* ]]
+	[[ "${lines[1]}" =~ ^one\ [0-9.]+\ [0-9.]+\ [0-9.]+\ 4$ ]]
+	[[ "${lines[2]}" =~ ^two\ [0-9.]+\ [0-9.]+\ [0-9.]+\ 4$ ]]
+	[ "${lines[3]}" = 'three failed' ]
 }
 
 @test "tools: STEPBOX_RUNDIR moves the writable layer; the directory is yours and stays, empty" {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: how long a container takes to start, run /bin/true and go away,
-# next to baselines measured in the same run, round by round (build/bench -p
+# next to baselines measured in the same run, round by round (build/timeit -p
 # runs A B C, A B C, ... so that the machine's noise hits all alike).
 #
 #   each step 01-07      against util-linux's unshare with the same namespaces
@@ -24,6 +24,7 @@ build=build
 rootfs=$build/rootfs
 sb=$build/08-full-container
 out=$build/bench
+[ -d "$out" ] || rm -f "$out"   # an older build's timing program had that name
 mkdir -p "$out"
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -101,7 +102,7 @@ for rt in crun runc; do
 done
 
 echo "bench: $runs rounds of $(grep -c . "$work/plan") commands, interleaved..." >&2
-"$build/bench" -n "$runs" -w 3 -p "$work/plan" >"$work/results" || true
+"$build/timeit" -n "$runs" -w 3 -p "$work/plan" >"$work/results" || true
 
 # ---- the VM: the other side of the lecture's comparison ---------------------
 echo "bench: booting a VM ${VM_RUNS:-5} times (seconds each)..." >&2

@@ -135,7 +135,7 @@ for what in "fork+exec:/bin/true" "04-mount-overlay:build/04-mount-overlay $root
 	"07-cgroups:build/07-cgroups --net none $rootfs /bin/true"; do
 	label=${what%%:*}
 	read -r -a cmd <<<"${what#*:}"
-	build/bench -n 50 "$label" "${cmd[@]}" |
+	build/timeit -n 50 "$label" "${cmd[@]}" |
 		awk '{ printf "%-18s %7.2f ms\n", $1, $2 }'
 done
 if vm=$(steps/tools/vm-boot.sh 1 2>/dev/null); then

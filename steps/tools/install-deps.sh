@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what building, the demo and the tests need, when it is missing:
 # run by make test, make demo and .ci/run, so a fresh Debian/Ubuntu machine
-# needs nothing by hand. Does nothing when everything is there; says what to
+# needs nothing by hand. With the argument "bench" (make bench), also what the
+# benchmark compares with: crun, runc, qemu and a kernel to boot. Does nothing when everything is there; says what to
 # install (and fails) when something is missing and it cannot install it.
 set -euo pipefail
 
@@ -25,6 +26,23 @@ command -v git >/dev/null || need+=(git)
 # The image wants a *static* busybox; the dynamic one of package "busybox" will not do.
 if ! { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; }; then
 	need+=(busybox-static)
+fi
+
+if [ "${1:-}" = bench ]; then
+	command -v crun >/dev/null || need+=(crun)
+	command -v runc >/dev/null || need+=(runc)
+	case $(uname -m) in
+	x86_64) command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86) ;;
+	aarch64) command -v qemu-system-aarch64 >/dev/null || need+=(qemu-system-arm) ;;
+	esac
+	if [ -z "$(find /boot -maxdepth 1 -name 'vmlinuz-*' 2>/dev/null)" ]; then
+		# shellcheck disable=SC1091  # the machine's, not ours
+		if [ "$(. /etc/os-release && echo "$ID")" = ubuntu ]; then
+			need+=(linux-image-generic)
+		else
+			need+=("linux-image-$(dpkg --print-architecture 2>/dev/null || echo amd64)")
+		fi
+	fi
 fi
 
 [ ${#need[@]} -gt 0 ] || exit 0

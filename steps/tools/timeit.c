@@ -1,8 +1,8 @@
 /*
- * bench — time how long a command takes from start to exit, many times.
+ * timeit — time how long a command takes from start to exit, many times.
  *
- *   build/bench [-n RUNS] [-w WARMUP] LABEL CMD [ARG...]
- *   build/bench [-n RUNS] [-w WARMUP] -p PLAN
+ *   build/timeit [-n RUNS] [-w WARMUP] LABEL CMD [ARG...]
+ *   build/timeit [-n RUNS] [-w WARMUP] -p PLAN
  *
  * With -p, PLAN is a file of lines "LABEL CMD [ARG...]" (words split on
  * blanks, '#' starts a comment), and the commands run round by round —
@@ -46,7 +46,7 @@ static double run_once(char **cmd)
 	pid_t pid = fork();
 
 	if (pid == -1) {
-		perror("bench: fork");
+		perror("timeit: fork");
 		exit(1);
 	}
 	if (pid == 0) {
@@ -60,7 +60,7 @@ static double run_once(char **cmd)
 	}
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR) {
-			perror("bench: waitpid");
+			perror("timeit: waitpid");
 			exit(1);
 		}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
@@ -137,7 +137,7 @@ static int run_plan(const char *path, int runs, int warmup)
 				continue;
 			cmds[c].times[r] = run_once(cmds[c].argv);
 			if (cmds[c].times[r] < 0) {
-				fprintf(stderr, "bench: %s: run %d failed: %s\n", cmds[c].label, r + 1,
+				fprintf(stderr, "timeit: %s: run %d failed: %s\n", cmds[c].label, r + 1,
 					cmds[c].argv[0]);
 				cmds[c].failed = true;
 				status = 1;
@@ -180,13 +180,13 @@ int main(int argc, char **argv)
 
 	times = calloc(runs, sizeof(*times));
 	if (times == NULL)
-		return perror("bench: calloc"), 1;
+		return perror("timeit: calloc"), 1;
 	for (int i = 0; i < warmup; i++)
 		run_once(&argv[optind + 1]);
 	for (int i = 0; i < runs; i++) {
 		times[i] = run_once(&argv[optind + 1]);
 		if (times[i] < 0) {
-			fprintf(stderr, "bench: %s: run %d failed: %s\n", argv[optind], i + 1,
+			fprintf(stderr, "timeit: %s: run %d failed: %s\n", argv[optind], i + 1,
 				argv[optind + 1]);
 			return 1;
 		}
@@ -198,7 +198,7 @@ int main(int argc, char **argv)
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: bench [-n RUNS] [-w WARMUP] LABEL CMD [ARG...]\n"
-			"       bench [-n RUNS] [-w WARMUP] -p PLAN\n");
+	fprintf(stderr, "usage: timeit [-n RUNS] [-w WARMUP] LABEL CMD [ARG...]\n"
+			"       timeit [-n RUNS] [-w WARMUP] -p PLAN\n");
 	return 2;
 }
