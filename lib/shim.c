@@ -168,6 +168,23 @@ static int wait_for_exec(struct shim_link *link)
 	return 0;
 }
 
+static int setup_report_fd = -1;
+
+static void report_setup_failure(void)
+{
+	unsigned char status = 125;
+
+	if (setup_report_fd != -1 && write(setup_report_fd, &status, 1) != 1) {
+		/* the shim is gone: nobody to tell */
+	}
+}
+
+void shim_child_reports_setup_failure(int exec_w)
+{
+	setup_report_fd = exec_w;
+	atexit(report_setup_failure);
+}
+
 /* The command never ran: what it said about it goes to the CLI's stderr and the log. */
 static void pass_on_exec_error(struct container *c, struct shim_link *link)
 {

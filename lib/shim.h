@@ -53,6 +53,14 @@ pid_t shim_spawn(struct container *c, struct shim_link *link);
 void shim_prepare_stdio(struct container *c, struct shim_link *link);
 
 /*
+ * Child, first thing: if it exits before its execve() — a die() in the
+ * setup — it writes 125 to the exec pipe, so the shim (and `run -d`) learn
+ * that the container never started, rather than take the pipe's end for
+ * a successful execve().
+ */
+void shim_child_reports_setup_failure(int exec_w);
+
+/*
  * Child, just before exec: its stdio from the shim. With -t it opens a
  * terminal in its own /dev/pts, makes it its controlling terminal and sends
  * the master end to the shim. Dies on failure.

@@ -96,6 +96,9 @@ setup() {
 		run build/08-full-container run --rm -w "/proc/self/fd/$n" busybox pwd
 		[[ "$output" != /run/* && "$output" != /work/* && "$output" != /sys/* ]]
 	done
+	# run -d says so too: the container never started (125), no ID.
+	run -125 build/08-full-container run -d -w /proc/self/fd/7 busybox true
+	[[ "$output" != *[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]* ]]
 	build/08-full-container run -d --name cwd busybox sleep 60
 	for n in 3 4 5 6 7 8 9; do
 		run build/08-full-container exec -w "/proc/self/fd/$n" cwd pwd

@@ -125,6 +125,7 @@ static int container_main(void *arg)
 	char *argv[STATE_MAX_ARGS + 1], *env[STATE_MAX_ENV + 1];
 
 	proc_wait_for_parent(&c->init);
+	shim_child_reports_setup_failure(c->exec_w);
 
 	/* 06: with a user namespace, become its root, holding no host group. */
 	if (c->config.userns) {
@@ -616,6 +617,12 @@ static void row_of(const char *dir, void *arg)
 	const char *cells[7];
 
 	if (container_load(dir, &config, &state) == -1) {
+		struct timespec pause = { 0, 20 * 1000 * 1000 };
+
+		/* Its shim may be removing it (--rm) right now: then it is no row. */
+		nanosleep(&pause, NULL);
+		if (access(dir, F_OK) == -1)
+			return;
 		snprintf(id, sizeof(id), "%.12s", strrchr(dir, '/') + 1);
 		cells[0] = id, cells[1] = "?", cells[2] = "?", cells[3] = "?";
 		cells[4] = "Damaged: rm -f it", cells[5] = "", cells[6] = "?";
