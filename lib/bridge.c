@@ -8,11 +8,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 /* ---- the bridge's ports, read with an RTM_GETLINK dump ------------------- */
 
@@ -165,23 +162,11 @@ static int plug_in(struct net_link *link, const char *id, pid_t pid, const char 
 	return 0;
 }
 
-static int open_netns(pid_t pid)
-{
-	char path[64];
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1)
-		die_errno(NULL, "open(\"%s\")", path);
-	return fd;
-}
-
 void bridge_connect_container(struct net_link *link, const char *id, pid_t pid,
 			      const char *name)
 {
 	char why[512] = "";
-	int lock, failed, host_ns, container_ns;
+	int lock, failed;
 
 	link->connected = false;
 	net_host_if_name(link->host_if, id);
@@ -194,19 +179,7 @@ void bridge_connect_container(struct net_link *link, const char *id, pid_t pid,
 		die("%s", why);
 
 	/* The container's end: its address and route, set from inside its namespace. */
-	host_ns = open_netns(getpid());
-	container_ns = open_netns(pid);
-	if (setns(container_ns, CLONE_NEWNET) == -1)
-		die_errno(NULL, "setns(the container's network namespace)");
-	if (net_addr_add("eth0", link->lease.container, link->lease.prefix) == -1)
-		die_errno(NULL, "netlink: address %s on eth0", inet_ntoa(link->lease.container));
-	net_link_set_up("eth0");
-	if (net_route_add_default(link->lease.gateway) == -1)
-		die_errno(NULL, "netlink: default route via %s", inet_ntoa(link->lease.gateway));
-	if (setns(host_ns, CLONE_NEWNET) == -1)
-		die_errno(NULL, "setns(the host's network namespace)");
-	close(container_ns);
-	close(host_ns);
+	net_configure_eth0(pid, &link->lease);
 }
 
 void bridge_unplug_container(struct net_link *link)

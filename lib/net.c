@@ -224,7 +224,7 @@ void net_host_if_name(char name[IF_NAMESIZE], const char *id)
 void net_connect_container(struct net_link *link, const char *id, pid_t pid, bool veth,
 			   const char *requested_ip, const char *name)
 {
-	int host_ns, container_ns, lock, err = 0;
+	int lock, err = 0;
 	char alias[128], why[256] = "";
 
 	link->connected = false;
@@ -263,17 +263,20 @@ void net_connect_container(struct net_link *link, const char *id, pid_t pid, boo
 		die_errno(hint_for(errno), "netlink: alias of %s", link->host_if);
 	net_link_set_up(link->host_if);
 
+	net_configure_eth0(pid, &link->lease);
+}
+
+void net_configure_eth0(pid_t pid, const struct ipam_lease *lease)
+{
 	/* The container's end is configured from inside its namespace. */
-	host_ns = open_netns(getpid());
-	container_ns = open_netns(pid);
+	int host_ns = open_netns(getpid()), container_ns = open_netns(pid);
+
 	enter_netns(container_ns, "the container's");
-	if (net_addr_add("eth0", link->lease.container, link->lease.prefix) == -1)
-		die_errno(hint_for(errno), "netlink: address %s on eth0",
-			  inet_ntoa(link->lease.container));
+	if (net_addr_add("eth0", lease->container, lease->prefix) == -1)
+		die_errno(hint_for(errno), "netlink: address %s on eth0", inet_ntoa(lease->container));
 	net_link_set_up("eth0");
-	if (net_route_add_default(link->lease.gateway) == -1)
-		die_errno(hint_for(errno), "netlink: default route via %s",
-			  inet_ntoa(link->lease.gateway));
+	if (net_route_add_default(lease->gateway) == -1)
+		die_errno(hint_for(errno), "netlink: default route via %s", inet_ntoa(lease->gateway));
 	enter_netns(host_ns, "the host's");
 	close(container_ns);
 	close(host_ns);

@@ -41,6 +41,12 @@ void net_connect_container(struct net_link *link, const char *id, pid_t pid, boo
 			   const char *requested_ip, const char *name);
 
 /*
+ * The container's eth0, from inside its network namespace (process `pid`'s):
+ * the lease's address, up, and a default route through the gateway. Dies.
+ */
+void net_configure_eth0(pid_t pid, const struct ipam_lease *lease);
+
+/*
  * The container has exited: its veth is the kernel's to delete, with the
  * container's network namespace (net.c says why we do not wait for it).
  */

@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -169,19 +170,30 @@ static int wait_for_exec(struct shim_link *link)
 }
 
 static int setup_report_fd = -1;
+static ino_t setup_report_pipe;
 
 static void report_setup_failure(void)
 {
 	unsigned char status = 125;
+	struct stat st;
 
-	if (setup_report_fd != -1 && write(setup_report_fd, &status, 1) != 1) {
+	/* Only into that pipe: init closes it, and the number may name another file by then. */
+	if (setup_report_fd == -1 || fstat(setup_report_fd, &st) == -1 ||
+	    st.st_ino != setup_report_pipe)
+		return;
+	if (write(setup_report_fd, &status, 1) != 1) {
 		/* the shim is gone: nobody to tell */
 	}
 }
 
 void shim_child_reports_setup_failure(int exec_w)
 {
+	struct stat st;
+
+	if (fstat(exec_w, &st) == -1)
+		return;
 	setup_report_fd = exec_w;
+	setup_report_pipe = st.st_ino;
 	atexit(report_setup_failure);
 }
 
