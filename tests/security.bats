@@ -11,6 +11,13 @@ setup() {
 	cd "$TOP" || exit 1
 }
 
+teardown() {
+	local ids
+	ids=$(build/08-full-container ps -aq 2>/dev/null || true)
+	# shellcheck disable=SC2086  # one ID a word
+	[ -z "$ids" ] || build/08-full-container rm -f $ids >/dev/null 2>&1 || true
+}
+
 @test "security: the measured table is the expected one, step by step" {
 	table=$(tests/security-table.sh)
 	echo "$table" >"$BUILD/security-table.txt"
@@ -97,7 +104,7 @@ setup() {
 		[[ "$output" != /run/* && "$output" != /work/* && "$output" != /sys/* ]]
 	done
 	# run -d says so too: the container never started (125), no ID.
-	run -125 build/08-full-container run -d -w /proc/self/fd/7 busybox true
+	run -125 build/08-full-container run -d --rm -w /proc/self/fd/7 busybox true
 	[[ "$output" != *[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]* ]]
 	build/08-full-container run -d --name cwd busybox sleep 60
 	for n in 3 4 5 6 7 8 9; do
