@@ -116,25 +116,19 @@ teardown() {
 
 @test "security: no process in the container reaches the runtime's binary through /proc/PID/exe (CVE-2019-5736)" {
 	build/08-full-container run -d --name target busybox sleep 120
-	# Inside: keep looking at every other process's exe, while exec starts 40 commands.
-	# shellcheck disable=SC2016  # for the container's shell
-	build/08-full-container exec target sh -c 'end=$(( $(date +%s) + 20 ))
-		while [ "$(date +%s)" -lt "$end" ]; do
-			for exe in /proc/[0-9]*/exe; do
-				t=$(readlink "$exe" 2>/dev/null) || continue
-				case "$t" in *08-full-container*) echo "REACHED $t" >> /tmp/seen;; esac
-			done
-		done' &
+	# Inside: read every other process's exe as fast as it can, while exec
+	# starts 40 commands, each the runtime's binary until its execve().
+	# (A target the image does not have is a host file: the runtime.)
+	build/08-full-container exec target probe watchexe 15 >"$BATS_TEST_TMPDIR/seen" &
 	watcher=$!
 	sleep 0.5
 	for _ in $(seq 40); do
 		build/08-full-container exec target true
 	done
-	kill "$watcher" 2>/dev/null || true
-	wait "$watcher" 2>/dev/null || true
-	run build/08-full-container exec target cat /tmp/seen
+	wait "$watcher"
 	build/08-full-container rm -f target
-	[ -z "$output" ] || [[ "$output" == *'No such file'* ]]
+	cat "$BATS_TEST_TMPDIR/seen"
+	[ ! -s "$BATS_TEST_TMPDIR/seen" ]
 }
 
 @test "security: with --init, PID 1 is the runtime's binary, and still out of reach" {

@@ -625,12 +625,48 @@ static int attacks(const char *marker, const char *disk)
 	return 0;
 }
 
+/* Whatever /proc/PID/exe names that the image does not have: the host's files. */
+static int watchexe(double seconds)
+{
+	struct timespec start, now;
+	int reached = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		DIR *proc = opendir("/proc");
+		struct dirent *entry;
+
+		if (proc == NULL)
+			return perror("/proc"), 1;
+		while ((entry = readdir(proc)) != NULL) {
+			char path[64], target[4096];
+			ssize_t n;
+
+			if (entry->d_name[0] < '1' || entry->d_name[0] > '9' ||
+			    atoi(entry->d_name) == getpid())
+				continue;
+			snprintf(path, sizeof(path), "/proc/%.20s/exe", entry->d_name);
+			n = readlink(path, target, sizeof(target) - 1);
+			if (n <= 0)
+				continue;
+			target[n] = '\0';
+			if (access(target, F_OK) == -1 && reached < 20) {
+				printf("REACHED %s %s\n", entry->d_name, target);
+				reached++;
+			}
+		}
+		closedir(proc);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - start.tv_sec + (now.tv_nsec - start.tv_nsec) / 1e9 < seconds);
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: probe pid|ppid|uid|hostname|mounts|fds|caps|cgroup|"
 			"escape MARKER|fdescape N MARKER|tiocsti TEXT|ctty|groups|"
 			"mkdeep N|alloc MB|forkbomb|spin SECONDS|sleep SECONDS|"
-			"exit N|kill SIGNAL|write PATH TEXT|insmod|attacks MARKER MAJ:MIN\n");
+			"exit N|kill SIGNAL|write PATH TEXT|insmod|attacks MARKER MAJ:MIN|watchexe SECONDS\n");
 	return 2;
 }
 
@@ -702,6 +738,8 @@ int main(int argc, char **argv)
 		kill(getpid(), atoi(arg));
 		return 1;
 	}
+	if (strcmp(cmd, "watchexe") == 0 && arg)
+		return watchexe(atof(arg));
 	if (strcmp(cmd, "attacks") == 0 && arg && argc > 3)
 		return attacks(arg, argv[3]);
 	if (strcmp(cmd, "insmod") == 0) {
