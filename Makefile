@@ -5,7 +5,7 @@
 #   make test-vm      the suites in a qemu VM with cgroup v2 only (as root)
 #   make demo         build, then walk through the steps (as root)
 #   make bench        build, then time /bin/true under every step (as root)
-#   make diff STEP=NN what step NN adds to step NN-1
+#   make diff STEP=NN what step NN adds to step NN-1, and the lib/ calls it adds
 #   make lint         -Werror build from scratch, shellcheck every script
 #   make doctor       what this machine can and cannot do, with fixes
 #   make rootfs       just the image; make clean removes build/
@@ -74,16 +74,10 @@ bench: all
 	@steps/tools/install-deps.sh bench
 	steps/tools/bench.sh
 
-# diff exits 1 when the files differ: that is the expected answer here.
+# The diff of the two main.c files, then the lib/ functions step NN calls
+# for the first time, with the file:line of each (a usage error exits 2).
 diff:
-	@test -n "$(STEP)" || { echo "usage: make diff STEP=NN, e.g. make diff STEP=04"; exit 2; }
-	@n=$$(echo "$(STEP)" | sed 's/^0*//'); \
-	case "$$n" in *[!0-9]*|"") echo "STEP must be a step number, like 04"; exit 2;; esac; \
-	cur=$$(ls -d steps/$$(printf '%02d' "$$n")-* 2>/dev/null | head -n1); \
-	prev=$$(ls -d steps/$$(printf '%02d' $$((n - 1)))-* 2>/dev/null | head -n1); \
-	test -n "$$cur" || { echo "no step $(STEP) in steps/"; exit 2; }; \
-	test -f "$$prev/main.c" || { echo "$$cur is the first step: read $$cur/main.c"; exit 0; }; \
-	diff -u "$$prev/main.c" "$$cur/main.c" || test $$? -eq 1
+	@steps/tools/diff-step.sh "$(STEP)"
 
 doctor:
 	@steps/tools/doctor.sh

@@ -73,3 +73,28 @@ setup() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf 'hello\n0\nstepbox\nuid=0 gid=0')" ]
 }
+
+@test "tools: make diff STEP=05 lists the lib/ functions 05 calls first, with file:line, and not 04's" {
+	line=$(grep -nE '^[a-z].*[ *]net_link_set_up\(' lib/net.c | cut -d: -f1)
+	[ -n "$line" ]
+	run make -s diff STEP=05
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'+++ steps/05-netns/main.c'* ]]
+	[[ "$output" == *'lib/ functions that 05-netns calls and 04-mount-overlay did not:'* ]]
+	echo "$output" | grep -qE "^  net_link_set_up +lib/net.c:$line\$"
+	# 04 already pivots and mounts proc: not new in 05.
+	[[ "$output" != *'  fs_pivot_into '* ]]
+	[[ "$output" != *'  fs_mount_proc '* ]]
+}
+
+@test "tools: make diff without a step number, or with a wrong one, says how to call it" {
+	run make -s diff STEP=ab
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'STEP must be a step number, like 04'* ]]
+	run make -s diff
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'usage: make diff STEP=NN, e.g. make diff STEP=04'* ]]
+	run make -s diff STEP=01
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'steps/01-chroot is the first step'* ]]
+}
