@@ -2,7 +2,8 @@
 # Install what building, the demo and the tests need, when it is missing:
 # run by make test, make demo and .ci/run, so a fresh Debian/Ubuntu machine
 # needs nothing by hand. With the argument "bench" (make bench), also what the
-# benchmark compares with: crun, runc, qemu and a kernel to boot. Does nothing when everything is there; says what to
+# benchmark compares with: crun, runc, qemu and a kernel to boot. With "vm"
+# (vagrant/provision.sh), what bench needs and rsync. Does nothing when everything is there; says what to
 # install (and fails) when something is missing and it cannot install it.
 set -euo pipefail
 
@@ -23,12 +24,17 @@ command -v script >/dev/null || need+=(bsdutils)
 command -v readelf >/dev/null || need+=(binutils)
 command -v shellcheck >/dev/null || need+=(shellcheck)
 command -v git >/dev/null || need+=(git)
+# tests/vagrant.bats checks that vagrant/Vagrantfile is valid Ruby.
+command -v ruby >/dev/null || need+=(ruby)
 # The image wants a *static* busybox; the dynamic one of package "busybox" will not do.
 if ! { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; }; then
 	need+=(busybox-static)
 fi
 
-if [ "${1:-}" = bench ]; then
+if [ "${1:-}" = vm ]; then
+	command -v rsync >/dev/null || need+=(rsync)
+fi
+if [ "${1:-}" = bench ] || [ "${1:-}" = vm ]; then
 	command -v crun >/dev/null || need+=(crun)
 	command -v runc >/dev/null || need+=(runc)
 	case $(uname -m) in
