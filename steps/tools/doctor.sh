@@ -77,8 +77,11 @@ if [ "$max" = 0 ]; then
 	say FAIL "user namespaces" "disabled: user.max_user_namespaces=0 — try: sysctl -w user.max_user_namespaces=15000"
 elif [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 0 ]; then
 	say warn "unprivileged user namespaces" "off — try: sysctl -w kernel.unprivileged_userns_clone=1"
+elif [ "$(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null || echo 0)" = 1 ] &&
+	grep -q '^stepbox (' /sys/kernel/security/apparmor/profiles 2>/dev/null; then
+	say ok "user namespaces" "restricted by AppArmor, allowed for build/0?-* by the profile stepbox (vagrant/README.md)"
 elif [ "$(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null || echo 0)" = 1 ]; then
-	say warn "unprivileged user namespaces" "blocked by AppArmor (Ubuntu 23.10+) — try: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0"
+	say warn "unprivileged user namespaces" "blocked by AppArmor (Ubuntu 23.10+) — load the profile of vagrant/provision.sh (vagrant/README.md), or: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0"
 elif [ "$root" = yes ] && ! setpriv --reuid=65534 --regid=65534 --clear-groups unshare --user true 2>/dev/null; then
 	say warn "unprivileged user namespaces" "a test as user nobody was refused"
 else
