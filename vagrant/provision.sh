@@ -1,46 +1,132 @@
 #!/usr/bin/env bash
-# Provision the student VM: packages, kernel modules, and a copy of the
+# Provision the student VM (vagrant/Vagrantfile runs it as root): packages,
+# kernel modules, an AppArmor profile for rootless step 06, and a copy of the
 # project on the VM's own disk, built and checked. Safe to run again
-# (`vagrant provision`): it refreshes the copy and rebuilds.
+# (`vagrant provision`): it refreshes the copy and rebuilds what changed.
+#
+# It runs outside Vagrant too (tests/vagrant.bats runs it on CI), set by:
+#   STEPBOX_SRC   the project to copy            (default /vagrant)
+#   STEPBOX_DEST  where the copy is built        (default /home/vagrant/stepbox)
+#   STEPBOX_USER  who owns the copy's sources    (default vagrant; no such
+#                 user: the copy keeps the owners it has in STEPBOX_SRC)
+#   STEPBOX_APPARMOR_NAME  the profile's name and file in /etc/apparmor.d
+#                 (default stepbox; the test loads its own beside the VM's)
 set -euo pipefail
 
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq build-essential bats busybox-static iproute2 \
-	shellcheck rsync hyperfine crun >/dev/null
-# qemu lets make bench boot a VM next to the containers (x86_64 only).
-if [ "$(uname -m)" = x86_64 ]; then
-	apt-get install -y -qq qemu-system-x86 >/dev/null
-fi
+src=${STEPBOX_SRC:-/vagrant}
+dest=${STEPBOX_DEST:-/home/vagrant/stepbox}
+user=${STEPBOX_USER:-vagrant}
+aa_name=${STEPBOX_APPARMOR_NAME:-stepbox}
 
-# overlay and veth are modules on Ubuntu's kernel: load them now and at boot.
-for mod in overlay veth; do
-	modprobe "$mod"
-	grep -qx "$mod" /etc/modules-load.d/stepbox.conf 2>/dev/null ||
-		echo "$mod" >>/etc/modules-load.d/stepbox.conf
+say() { echo "provision: $*"; }
+warn() { echo "provision: warning: $*" >&2; }
+die() { echo "provision: $*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "run as root: it installs packages and builds an image owned by root"
+{ [ -f "$src/Makefile" ] && [ -f "$src/steps/tools/install-deps.sh" ]; } ||
+	die "$src is not a stepbox checkout (no Makefile, no steps/tools/install-deps.sh) — set STEPBOX_SRC"
+src=$(cd "$src" && pwd -P)
+mkdir -p "$dest"
+dest=$(cd "$dest" && pwd -P)
+case "$dest/" in
+"$src/"*) die "STEPBOX_DEST ($dest) is inside STEPBOX_SRC ($src): the copy would copy itself" ;;
+esac
+
+# --- packages: the project's own list ----------------------------------------
+# "vm" = what make test and make demo need, plus what make bench compares
+# with (crun, runc, qemu) and rsync for the copy below.
+bash "$src/steps/tools/install-deps.sh" vm
+
+# --- kernel modules ------------------------------------------------------------
+# overlay (step 04), veth (05) and bridge (08's network) are modules on
+# Ubuntu's kernel: load them now and at every boot. A kernel without loadable
+# modules (a container host, some CI sandboxes) may have them built in: then
+# modprobe fails and there is nothing to do; make doctor says what works.
+for mod in overlay veth bridge; do
+	if ! modprobe -q "$mod" 2>/dev/null && [ ! -d "/sys/module/$mod" ]; then
+		warn "modprobe $mod failed (no loadable modules here?) — going on; make doctor shows what works"
+	fi
 done
+# Written whole, not appended: a second run leaves the same three lines.
+mkdir -p /etc/modules-load.d
+printf '# stepbox (vagrant/provision.sh): overlay for step 04, veth for 05, bridge for 08\noverlay\nveth\nbridge\n' \
+	>/etc/modules-load.d/stepbox.conf
 
-# Ubuntu 23.10+ lets AppArmor take every capability from user namespaces made
-# without root; step 06 (and rootless podman, and browsers' sandboxes) need
-# them. The course VM allows them; make doctor shows the setting.
-if [ -e /proc/sys/kernel/apparmor_restrict_unprivileged_userns ]; then
-	echo 'kernel.apparmor_restrict_unprivileged_userns = 0' >/etc/sysctl.d/60-stepbox-userns.conf
-	sysctl -q -p /etc/sysctl.d/60-stepbox-userns.conf
+# --- AppArmor: user namespaces for stepbox's binaries, and only for them -------
+# Ubuntu 23.10+ (kernel.apparmor_restrict_unprivileged_userns=1) lets a process
+# without root create a user namespace but takes every capability from it
+# inside, so rootless step 06 (and 07, 08 without sudo) cannot mount or map IDs.
+# Setting the sysctl to 0 would lift that for every program on the machine;
+# Ubuntu's own answer is a profile per program that needs it (as for
+# Chrome or podman). This profile attaches to build/0?-* in the copy and
+# only adds `userns,`: unconfined otherwise, so nothing else changes for them.
+profile=/etc/apparmor.d/$aa_name
+restrict=/proc/sys/kernel/apparmor_restrict_unprivileged_userns
+if [ ! -e "$restrict" ]; then
+	say "AppArmor: this kernel does not restrict user namespaces ($restrict missing): no profile needed"
+elif ! command -v apparmor_parser >/dev/null; then
+	say "AppArmor: apparmor_parser is not installed: no profile loaded (sysctl ${restrict#/proc/sys/}=$(cat "$restrict"))"
+elif [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
+	say "AppArmor: not enabled in this kernel: no profile needed"
+elif ! [[ $dest =~ ^[A-Za-z0-9._/-]+$ ]]; then
+	warn "AppArmor: $dest has characters a profile path cannot hold as they are: no profile; rootless step 06 will fail"
+else
+	cat >"$profile.tmp" <<EOF
+# Written by vagrant/provision.sh (see vagrant/README.md): stepbox's steps
+# may create user namespaces without root, as they could before Ubuntu 23.10.
+abi <abi/4.0>,
+include <tunables/global>
+
+profile $aa_name $dest/build/0?-* flags=(unconfined) {
+  userns,
+}
+EOF
+	mv "$profile.tmp" "$profile"
+	if apparmor_parser -r -W "$profile"; then
+		say "AppArmor: profile $aa_name ($profile) lets $dest/build/0?-* create user namespaces"
+	else
+		warn "AppArmor: apparmor_parser could not load $profile: rootless step 06 will fail"
+	fi
+fi
+# An earlier provision lifted the restriction machine-wide: undo that.
+if [ -e /etc/sysctl.d/60-stepbox-userns.conf ]; then
+	rm -f /etc/sysctl.d/60-stepbox-userns.conf
+	[ ! -e "$restrict" ] || echo 1 >"$restrict"
+	say "removed /etc/sysctl.d/60-stepbox-userns.conf: the profile replaces the machine-wide sysctl"
 fi
 
-# Build on the VM's disk: the shared folder (vboxsf) cannot hold overlay layers.
-dest=/home/vagrant/stepbox
-rsync -a --delete --exclude build/ /vagrant/ "$dest/"
-chown -R vagrant:vagrant "$dest"
-make -C "$dest"
-make -C "$dest" doctor || true
+# --- the copy, on the VM's own disk ----------------------------------------------
+# The synced folder (vboxsf, hgfs, prl_fs) cannot hold overlay layers: build
+# on the VM's disk. The sources belong to $user, to edit; build/ stays root's,
+# like any image a runtime starts containers from (step 06 shows why: root in
+# a container must not own the image on the host). rsync never touches build/:
+# --delete spares excluded paths, and --chown applies only to what it copies.
+owner=()
+if id "$user" >/dev/null 2>&1; then
+	owner=("--chown=$user:$(id -gn "$user")")
+else
+	say "no user $user: the copy keeps the owners it has in $src"
+fi
+rsync -a --delete --exclude=/build/ --exclude=/.vagrant/ "${owner[@]}" "$src/" "$dest/"
 
-cat <<'MSG'
+# A VM provisioned before this script gave build/ to $user: build it again.
+if [ -d "$dest/build" ] && [ -n "$(find "$dest/build" ! -user 0 -print -quit)" ]; then
+	say "$dest/build has files root does not own (an older provision chowned them): building it again as root"
+	rm -rf "$dest/build"
+fi
 
-stepbox is ready. Inside the VM:
+# Build as root, with the Makefile's own settings (not those of a make that
+# may have started this script).
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$dest" -j"$(nproc)"
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$dest" doctor || true
+
+cat <<MSG
+
+stepbox is ready in $dest. Inside the VM:
   sudo -i
-  cd /home/vagrant/stepbox
+  cd $dest
   make demo        # the lecture, live
   make test        # every test
-Edit on your machine, then `vagrant provision` copies and rebuilds.
+Edit on your machine, then \`vagrant provision\` copies and rebuilds
+(libvirt, qemu: \`vagrant rsync\` first). See vagrant/README.md.
 MSG

@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+# The student VM, checked without a hypervisor: the Vagrantfile is valid Ruby
+# and runs for every provider, and vagrant/provision.sh runs for real on this
+# machine — into a throwaway copy, twice — as CI would run it.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+MODULES_CONF=/etc/modules-load.d/stepbox.conf
+AA_NAME=stepbox-vagrant-bats
+
+setup_file() {
+	export SRC=$BATS_FILE_TMPDIR/src DEST=$BATS_FILE_TMPDIR/dest
+	# The project as it is in this checkout, without its build, and with
+	# what a host has beside it: Vagrant's state and a build of the host.
+	mkdir -p "$SRC"
+	tar -C "$TOP" --exclude=./build --exclude=./.vagrant --exclude=./.git -cf - . | tar -C "$SRC" -xf -
+	mkdir -p "$SRC/.vagrant/machines/default" "$SRC/build"
+	echo host >"$SRC/build/from-the-host"
+	# What provision.sh changes outside the copy, so teardown can undo it.
+	[ -e "$MODULES_CONF" ] && touch "$BATS_FILE_TMPDIR/had-modules-conf"
+	true
+}
+
+teardown_file() {
+	rm -rf "$SRC" "$DEST"
+	[ -e "$BATS_FILE_TMPDIR/had-modules-conf" ] || rm -f "$MODULES_CONF"
+	if [ -e "/etc/apparmor.d/$AA_NAME" ]; then
+		apparmor_parser -R "/etc/apparmor.d/$AA_NAME" 2>/dev/null || true
+		rm -f "/etc/apparmor.d/$AA_NAME"
+	fi
+}
+
+setup() {
+	cd "$TOP" || exit 1
+}
+
+provision() {   # [VAR=VALUE...]: run vagrant/provision.sh on the copy
+	env STEPBOX_SRC="$SRC" STEPBOX_DEST="$DEST" STEPBOX_USER=nobody \
+		STEPBOX_APPARMOR_NAME="$AA_NAME" "$@" bash vagrant/provision.sh
+}
+
+# Everything in the copy with its owner, mode, size, time and inode: what a
+# second run must leave as it is.
+snapshot() {
+	find "$DEST" -mindepth 1 -printf '%P %u:%g %m %s %T@ %i\n' | sort
+}
+
+@test "vagrant: the Vagrantfile is valid Ruby" {
+	run ruby -c vagrant/Vagrantfile
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
+@test "vagrant: the Vagrantfile runs for every provider, and vagrant/README.md names its boxes" {
+	# A stand-in for Vagrant: it accepts every setting, runs every provider's
+	# block and prints the boxes, so a mistake in the Ruby itself shows.
+	stub=$BATS_TEST_TMPDIR/stub.rb
+	cat >"$stub" <<'RUBY'
+$set = []
+class Any
+  def initialize(path) @path = path end
+  def method_missing(name, *args, &block)
+    name = name.to_s
+    return $set << [@path + "." + name.chomp("="), args.first] if name.end_with?("=")
+    block.call(*Array.new(block.arity.abs) { Any.new("#{@path}.#{name}(#{args.first})") }) if block
+    Any.new("#{@path}.#{name}")
+  end
+  def respond_to_missing?(*) true end
+end
+module Vagrant
+  def self.require_version(*req) $set << ["require_version", req.join(" ")] end
+  def self.configure(_version) yield Any.new("config") end
+end
+load ARGV[0]
+$set.each { |key, value| puts "#{key} #{value}" if key =~ /require_version|vm\.box/ }
+RUBY
+	for nested in 0 1; do
+		STEPBOX_NESTED=$nested run ruby "$stub" vagrant/Vagrantfile
+		[ "$status" -eq 0 ] || { echo "$output"; false; }
+	done
+	echo "$output"
+	[ "$(grep -c 'vm\.box_version [0-9]' <<<"$output")" -eq 3 ]   # the default, libvirt, qemu
+	while read -r _ value; do
+		grep -qF -- "$value" vagrant/README.md || { echo "vagrant/README.md does not say $value"; false; }
+	done <<<"$output"
+}
+
+@test "vagrant: provision.sh builds the copy as root, gives its sources to the user, and copies no .vagrant/" {
+	run provision
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ -x "$DEST/build/08-full-container" ]
+	[ -d "$DEST/build/rootfs/bin" ]
+	[ ! -e "$DEST/build/from-the-host" ]
+	[ ! -e "$DEST/.vagrant" ]
+	# The image and everything built is root's; the sources are the user's.
+	[ -z "$(find "$DEST/build" ! -user root)" ]
+	[ -z "$(find "$DEST" -path "$DEST/build" -prune -o ! -user nobody -print)" ]
+	[ "$(sort "$MODULES_CONF" | uniq -d)" = "" ]
+	grep -qx overlay "$MODULES_CONF"
+	# The AppArmor profile where the kernel restricts user namespaces, else why not.
+	if [ -e /proc/sys/kernel/apparmor_restrict_unprivileged_userns ] && command -v apparmor_parser >/dev/null &&
+		[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ]; then
+		grep -q "^$AA_NAME (" /sys/kernel/security/apparmor/profiles
+	else
+		[[ "$output" == *'provision: AppArmor: '*'no profile'* ]]
+	fi
+	[[ "$output" == *'stepbox is ready in '"$DEST"* ]]
+}
+
+@test "vagrant: provision.sh a second time changes nothing" {
+	[ -x "$DEST/build/08-full-container" ] || skip "the first provision did not build"
+	before=$(snapshot)
+	conf=$(cat "$MODULES_CONF")
+	run provision
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"Nothing to be done for 'all'"* ]]
+	diff <(echo "$before") <(snapshot)
+	[ "$(cat "$MODULES_CONF")" = "$conf" ]
+}
+
+@test "vagrant: provision.sh rebuilds a changed source as root and goes on without the user" {
+	[ -x "$DEST/build/08-full-container" ] || skip "the first provision did not build"
+	touch "$SRC/steps/06-userns/main.c"
+	before=$(stat -c %Y "$DEST/build/06-userns")
+	sleep 1
+	run provision STEPBOX_USER=stepbox-no-such-user
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *'provision: no user stepbox-no-such-user: the copy keeps the owners it has in '* ]]
+	[ "$(stat -c %Y "$DEST/build/06-userns")" -gt "$before" ]
+	[ -z "$(find "$DEST/build" ! -user root)" ]
+	# Without the user, the sources keep this checkout's owners (root's here).
+	[ "$(stat -c %U "$DEST/Makefile")" = "$(stat -c %U "$SRC/Makefile")" ]
+}
+
+@test "vagrant: provision.sh builds build/ again when an older provision gave it to the user" {
+	[ -x "$DEST/build/08-full-container" ] || skip "the first provision did not build"
+	chown -R nobody "$DEST/build"
+	run provision
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *'build has files root does not own'* ]]
+	[ -x "$DEST/build/08-full-container" ]
+	[ -z "$(find "$DEST/build" ! -user root)" ]
+}
