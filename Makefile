@@ -5,6 +5,7 @@
 #   make test-vm      the suites in a qemu VM with cgroup v2 only (as root)
 #   make demo         build, then walk through the steps (as root)
 #   make bench        build, then time /bin/true under every step (as root)
+#   make compare      build, then a VM boot against a container, one table (as root)
 #   make diff STEP=NN what step NN adds to step NN-1, and the lib/ calls it adds
 #   make lint         -Werror build from scratch, shellcheck every script
 #   make doctor       what this machine can and cannot do, with fixes
@@ -27,7 +28,7 @@ LIB_OBJS  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(wildcard lib/*.c))
 TOOLS     := $(BUILD)/probe $(BUILD)/timeit $(BUILD)/throughput
 ROOTFS    := $(BUILD)/.rootfs-stamp
 
-.PHONY: all steps rootfs deps test test-vm demo bench diff doctor lint clean
+.PHONY: all steps rootfs deps test test-vm demo bench compare diff doctor lint clean
 all: steps $(TOOLS) rootfs
 steps: $(STEP_BINS)
 rootfs: $(ROOTFS)
@@ -73,6 +74,12 @@ demo: deps
 bench: all
 	@steps/tools/install-deps.sh bench
 	steps/tools/bench.sh
+
+# The same command in a qemu VM and in step 08: startup, memory, disk,
+# kernel, isolation, and each one's stages (lecture-notes/compare.md).
+compare: all
+	@steps/tools/install-deps.sh bench
+	steps/tools/compare.sh
 
 # The diff of the two main.c files, then the lib/ functions step NN calls
 # for the first time, with the file:line of each (a usage error exits 2).
