@@ -3,8 +3,10 @@
 # run by make test, make demo and .ci/run, so a fresh Debian/Ubuntu machine
 # needs nothing by hand. With the argument "bench" (make bench), also what the
 # benchmark compares with: crun, runc, qemu and a kernel to boot. With "vm"
-# (vagrant/provision.sh), what bench needs and rsync. Does nothing when everything is there; says what to
-# install (and fails) when something is missing and it cannot install it.
+# (vagrant/provision.sh), what bench needs and rsync. With "demo" (make demo),
+# not the tests' own tools: a lecture hall may have no network to fetch them.
+# Does nothing when everything is there; says what to install (and fails)
+# when something is missing and it cannot install it.
 set -euo pipefail
 
 need=()
@@ -13,19 +15,21 @@ command -v make >/dev/null || need+=(make)
 [ -e /usr/include/stdio.h ] || need+=(libc6-dev)
 # The probe is linked statically: it needs libc.a.
 [ -n "$(find /usr/lib /usr/lib64 -name libc.a -print -quit 2>/dev/null)" ] || need+=(libc6-dev)
-command -v bats >/dev/null || need+=(bats)
+if [ "${1:-}" != demo ]; then
+	command -v bats >/dev/null || need+=(bats)
+	# script(1) gives the tests a real terminal (TIOCSTI, interactive sh).
+	command -v script >/dev/null || need+=(bsdutils)
+	command -v shellcheck >/dev/null || need+=(shellcheck)
+	command -v git >/dev/null || need+=(git)
+	# tests/vagrant.bats checks that vagrant/Vagrantfile is valid Ruby.
+	command -v ruby >/dev/null || need+=(ruby)
+fi
 command -v ip >/dev/null || need+=(iproute2)
 command -v pgrep >/dev/null || need+=(procps)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v nsenter >/dev/null || need+=(util-linux)
-# script(1) gives the tests a real terminal (TIOCSTI, interactive sh).
-command -v script >/dev/null || need+=(bsdutils)
 # The image built without busybox reads the loader's path with readelf.
 command -v readelf >/dev/null || need+=(binutils)
-command -v shellcheck >/dev/null || need+=(shellcheck)
-command -v git >/dev/null || need+=(git)
-# tests/vagrant.bats checks that vagrant/Vagrantfile is valid Ruby.
-command -v ruby >/dev/null || need+=(ruby)
 # The image wants a *static* busybox; the dynamic one of package "busybox" will not do.
 if ! { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; }; then
 	need+=(busybox-static)
