@@ -33,8 +33,8 @@ case "$dest/" in
 esac
 
 # --- packages: the project's own list ----------------------------------------
-# "vm" = what make test and make demo need, plus what make bench compares
-# with (crun, runc, qemu) and rsync for the copy below.
+# "vm" = what make test and make demo need, plus what make bench and make
+# compare compare with (crun, runc, qemu) and rsync for the copy below.
 bash "$src/steps/tools/install-deps.sh" vm
 
 # --- kernel modules ------------------------------------------------------------
