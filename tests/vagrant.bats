@@ -47,11 +47,13 @@ snapshot() {
 }
 
 @test "vagrant: the Vagrantfile is valid Ruby" {
+	command -v ruby >/dev/null || skip "ruby is not installed (steps/tools/install-deps.sh installs it)"
 	run ruby -c vagrant/Vagrantfile
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 }
 
 @test "vagrant: the Vagrantfile runs for every provider, and vagrant/README.md names its boxes" {
+	command -v ruby >/dev/null || skip "ruby is not installed (steps/tools/install-deps.sh installs it)"
 	# A stand-in for Vagrant: it accepts every setting, runs every provider's
 	# block and prints the boxes, so a mistake in the Ruby itself shows.
 	stub=$BATS_TEST_TMPDIR/stub.rb
