@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "bridge.h"
 #include "cleanup.h"
+#include "fault.h"
 #include "lock.h"
 #include "log.h"
 #include "netlink.h"
@@ -177,6 +178,7 @@ void bridge_connect_container(struct net_link *link, const char *id, pid_t pid,
 	lock_release(lock);
 	if (failed)
 		die("%s", why);
+	fault_point("network");
 
 	/* The container's end: its address and route, set from inside its namespace. */
 	net_configure_eth0(pid, &link->lease);

@@ -2,6 +2,7 @@
 #include "cgroup.h"
 #include "cgroup-driver.h"
 #include "cleanup.h"
+#include "fault.h"
 #include "log.h"
 
 #include <errno.h>
@@ -130,6 +131,7 @@ void cg_attach(struct cgroup *cg, pid_t pid)
 	snprintf(value, sizeof(value), "%d", pid);
 	for (int i = 0; i < cg->npaths; i++)
 		cg_write_or_die(cg->paths[i], "cgroup.procs", value);
+	fault_point("cgroup");
 }
 
 int cg_join(const char *path)

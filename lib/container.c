@@ -2,6 +2,7 @@
 #include "container.h"
 #include "bridge.h"
 #include "cleanup.h"
+#include "fault.h"
 #include "lock.h"
 #include "log.h"
 
@@ -183,6 +184,7 @@ void container_create(struct container *c)
 	}
 	lock_release(lock);
 	cleanup_on_exit(undo_container, c);
+	fault_point("create");
 }
 
 /* Step 08's <root>/containers goes with its last container (under the lock). */
@@ -297,6 +299,7 @@ void container_create_managed(struct container *c)
 	}
 	lock_release(lock);
 	cleanup_on_exit(undo_container, c);
+	fault_point("create");
 }
 
 int container_claim(const char *dir)

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "fs.h"
+#include "fault.h"
 #include "log.h"
 
 #include <errno.h>
@@ -155,6 +156,7 @@ static int pivot_root(const char *new_root, const char *put_old)
 
 void fs_pivot_into(const char *new_root)
 {
+	fault_point("mounts");
 	if (chdir(new_root) == -1)
 		die_errno(NULL, "chdir(\"%s\")", new_root);
 	/*

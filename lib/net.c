@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "net.h"
 #include "cleanup.h"
+#include "fault.h"
 #include "log.h"
 #include "netlink.h"
 #include "lock.h"
@@ -263,6 +264,7 @@ void net_connect_container(struct net_link *link, const char *id, pid_t pid, boo
 		die_errno(hint_for(errno), "netlink: alias of %s", link->host_if);
 	net_link_set_up(link->host_if);
 
+	fault_point("network");
 	net_configure_eth0(pid, &link->lease);
 }
 

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "proc.h"
+#include "fault.h"
 #include "log.h"
 #include "userns.h"
 
@@ -122,6 +123,7 @@ pid_t proc_clone(struct proc_child *child, int ns_flags, int (*fn)(void *), void
 		die_errno(NULL, "mmap(child stack)");
 
 	flag_names(ns_flags, names, sizeof(names));
+	fault_point("clone");
 	child->pid = clone(child_trampoline, stack + CHILD_STACK_SIZE, ns_flags | SIGCHLD, &start);
 	if (child->pid == -1)
 		die_errno(errno == EPERM && (ns_flags & CLONE_NEWUSER) ? userns_refusal_hint()
@@ -267,6 +269,7 @@ int proc_wait(struct proc_child *child)
 			kill_at = now_seconds() + STOP_GRACE_SECONDS;
 	}
 	sigprocmask(SIG_SETMASK, &child->saved_mask, NULL);
+	fault_point("teardown");
 
 	if (killed_after_grace)
 		warn("the container ignored the stop signal for %d s, so it was killed "

@@ -2,6 +2,7 @@
 #include "shim.h"
 #include "bridge.h"
 #include "cleanup.h"
+#include "fault.h"
 #include "log.h"
 #include "logs.h"
 #include "pty.h"
@@ -440,6 +441,8 @@ int shim_serve(struct container *c, struct shim_link *link)
 			}
 		}
 	}
+
+	fault_point("teardown");
 
 	/* How it ended, what it used, and whether the OOM killer ended it. */
 	status = loop.exited ? proc_exit_status(loop.wstatus) : 128 + SIGKILL;

@@ -25,7 +25,7 @@ leftovers() {
 	ip -o link show type veth | grep ' sb-' || true
 	ip -o link show stepbox0 2>/dev/null || true
 	local pid
-	for pid in $(pgrep -f 'build/0[0-9]-'); do
+	for pid in $(pgrep -f '^([^ ]*/)?build/0[0-9]-') $(pgrep -x stepbox-proxy); do
 		is_gone "$pid" || echo "process: $(tr '\0' ' ' <"/proc/$pid/cmdline")"
 	done
 }

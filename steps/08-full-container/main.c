@@ -910,6 +910,10 @@ static int cmd_rm(int argc, char **argv)
 			status = EXIT_COMMAND_FAILED;
 			continue;
 		}
+		/* -f on one still starting: its shim is mid-way, stop it there (the
+		 * container and the port relay die with it; the rest is swept). */
+		if (state.status == STATUS_CREATED && force)
+			container_kill_owner(dir);
 		/* -f: SIGKILL, and let the shim record the end and tear down first. */
 		if (state.status == STATUS_RUNNING) {
 			signal_container(argv[i], &state, SIGKILL);

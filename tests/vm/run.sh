@@ -4,6 +4,14 @@
 # qemu (TCG, no KVM needed), with cgroup2 as the only cgroup filesystem, run
 # the suites inside and read their results from the serial console.
 # Fails — never passes silently — when there is no kernel or qemu to be had.
+#
+# Capture mode, for the lecture notes: VM_CAPTURE=path/to/script.sh runs that
+# bash script as root in the same VM (cwd: the project, with build/) instead
+# of the suites, prints its output on the console between two marker lines
+# and writes it, without them, to build/vm/capture.txt. VM_TOOLS names more
+# host binaries the script calls; VM_MODULES more kernel modules (paths under
+# /lib/modules/KVER/), copied to /lib/modules/extra/ for the script to insmod.
+#   VM_CAPTURE=/tmp/cap.sh VM_TOOLS="ipcmk ipcs" tests/vm/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -13,12 +21,18 @@ suites=${VM_SUITES:-tests/01-chroot.bats tests/02-pid-ns.bats tests/03-uts.bats 
 	tests/07-cgroups.bats tests/08-full-container.bats tests/08-volumes.bats tests/08-network.bats \
 	tests/badinput.bats \
 	tests/cleanup.bats \
-	tests/hostile.bats tests/security.bats}
+	tests/hostile.bats tests/security.bats tests/faults.bats}
 timeout_s=${VM_TIMEOUT:-1800}
 out=build/vm
 mkdir -p "$out"
 
 fail() { echo "test-vm: $*" >&2; exit 1; }
+
+capture=${VM_CAPTURE:-}
+if [ -n "$capture" ]; then
+	[ -f "$capture" ] || fail "VM_CAPTURE: no such file: $capture"
+	suites=
+fi
 
 [ "$(uname -m)" = x86_64 ] || fail "the lane boots an x86_64 kernel; this machine is $(uname -m)"
 
@@ -50,9 +64,9 @@ kver=${kernel#/boot/vmlinuz-}
 [ -d "/lib/modules/$kver" ] || fail "no modules for $kver in /lib/modules"
 
 # shellcheck disable=SC2086  # one word per suite
-tests/vm/build-initramfs.sh "$kver" "$out/initramfs.cpio.gz" $suites
+VM_CAPTURE=$capture tests/vm/build-initramfs.sh "$kver" "$out/initramfs.cpio.gz" $suites
 
-echo "test-vm: booting $kernel under qemu (TCG), suites: $suites"
+echo "test-vm: booting $kernel under qemu (TCG), ${capture:+capture: $capture}${suites:+suites: $suites}"
 log=$out/console.log
 set +e
 timeout "$timeout_s" qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -nographic -no-reboot \
@@ -62,6 +76,15 @@ qemu_status=${PIPESTATUS[0]}
 set -e
 
 [ "$qemu_status" -ne 124 ] || fail "timed out after $timeout_s s (see $log)"
+
+if [ -n "$capture" ]; then
+	tr -d '\r' <"$log" | sed -n '/^stepbox-vm: capture begins$/,/^stepbox-vm: capture ends/p' |
+		sed '1d;$d' >"$out/capture.txt"
+	status=$(tr -d '\r' <"$log" | sed -n 's/^stepbox-vm: capture ends, exit status \([0-9]*\)$/\1/p' | tail -n1)
+	[ -n "$status" ] || fail "the capture did not finish (see $log)"
+	echo "test-vm: capture in $out/capture.txt, the script's exit status $status"
+	exit 0
+fi
 summary=$(grep -aE '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n1 | tr -d '\r')
 status=$(sed -n 's/^stepbox-vm: exit status \([0-9]*\).*/\1/p' "$log" | tail -n1)
 if [ -z "$summary" ] || [ -z "$status" ]; then
