@@ -5,6 +5,9 @@
 # steps and image, and the suites. Everything runs from a tmpfs root.
 #
 #   tests/vm/build-initramfs.sh KERNEL_VERSION OUTPUT.cpio.gz SUITE...
+#
+# With VM_CAPTURE=SCRIPT (see run.sh) the script goes in as /stepbox/capture.sh,
+# with the binaries VM_TOOLS names and the modules VM_MODULES names.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -47,10 +50,13 @@ for tool in bash env cat ls grep sed awk sort uniq head tail cut tr wc seq sleep
 	find readlink mktemp md5sum timeout id ps pgrep pkill setpriv unshare ip mkdir rm \
 	cp mv touch chmod date basename dirname nproc tee xargs realpath true false \
 	printf kill lsns findmnt rmdir ln mount umount nl flock uname chown useradd userdel \
-	nsenter sysctl script; do
+	nsenter sysctl script ${VM_TOOLS:-}; do
 	add_binary "$tool"
 done
 ln -sf /usr/bin/bash "$root/bin/bash"
+# The terminal descriptions (ncurses-base), without which pstree, top and
+# the like refuse to start.
+[ -d /lib/terminfo ] && cp -a /lib/terminfo "$root/lib/"
 
 # bats-core: its scripts.
 cp /usr/bin/bats "$root/usr/bin/bats"
@@ -91,6 +97,14 @@ cp tests/helpers.bash tests/run.sh tests/security-table.sh tests/security.expect
 for suite in $suites; do
 	cp "$suite" "$root/stepbox/tests/"
 done
+
+if [ -n "${VM_CAPTURE:-}" ]; then
+	cp "$VM_CAPTURE" "$root/stepbox/capture.sh"
+	mkdir -p "$root/lib/modules/extra"
+	for mod in ${VM_MODULES:-}; do
+		cp "/lib/modules/$kver/$mod" "$root/lib/modules/extra/"
+	done
+fi
 
 cp tests/vm/init "$root/init"
 cp tests/vm/stage2 "$root/stage2"
