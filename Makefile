@@ -8,12 +8,13 @@
 #   make compare      build, then a VM boot against a container, one table (as root)
 #   make diff STEP=NN what step NN adds to step NN-1, and the lib/ calls it adds
 #   make lint         -Werror build from scratch, shellcheck every script
+#   make asan         the generated bad-input suite on sanitizer builds (as root)
 #   make doctor       what this machine can and cannot do, with fixes
 #   make rootfs       just the image; make clean removes build/
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra
+CFLAGS  += -std=gnu11 -Wall -Wextra $(SANITIZE)
 # Warnings are errors in CI (CI=true) and in make lint, but not in a
 # student's build: a newer gcc with new warnings must not break it.
 ifneq ($(filter true 1,$(CI) $(WERROR)),)
@@ -90,6 +91,15 @@ diff:
 
 doctor:
 	@steps/tools/doctor.sh
+
+# The generated bad-input suite on the steps built with AddressSanitizer and
+# UBSan: any report (a leak, an overflow, undefined behaviour) fails it.
+asan: all
+	$(MAKE) -s BUILD=$(BUILD)/asan WERROR=1 \
+		SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" steps
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98 \
+	STEPBOX_BIN=$(BUILD)/asan tests/run.sh tests/badinput-gen.bats
 
 lint:
 	rm -rf $(BUILD)/lint
