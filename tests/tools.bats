@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# The instructor's tools: make doctor, build/timeit, make demo, and the
-# STEPBOX_RUNDIR setting the docs promise.
+# The instructor's tools: make doctor, build/timeit, and the STEPBOX_RUNDIR
+# setting the docs promise (make demo has its own suite: demo.bats).
 
 load helpers
 bats_require_minimum_version 1.5.0
@@ -50,18 +50,6 @@ setup() {
 	stop_step
 	[ -d "$dir" ]
 	[ -z "$(ls -A "$dir")" ]
-}
-
-@test "tools: make demo runs end to end without a prompt and leaves nothing behind" {
-	run timeout 300 make -s demo </dev/null
-	[ "$status" -eq 0 ] || { echo "$output" | tail -20; false; }
-	[[ "$output" == *'== 01-chroot'* ]]
-	[[ "$output" == *'ESCAPED: '* ]]
-	[[ "$output" == *'CONTAINED'* ]]
-	[[ "$output" == *'<h1>Hello from a container</h1>'* ]]
-	[[ "$output" == *'OOM-killed: yes'* ]]
-	run leftovers
-	[ -z "$output" ]
 }
 
 @test "tools: without a static busybox the image is made of the host's binaries, and runs" {
