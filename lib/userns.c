@@ -119,8 +119,8 @@ const char *userns_refusal_hint(void)
 	if (geteuid() != 0 &&
 	    read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
 		return "Ubuntu's AppArmor denies capabilities in user namespaces made without "
-		       "root (kernel.apparmor_restrict_unprivileged_userns=1): run with sudo, or "
-		       "sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0";
+		       "root (kernel.apparmor_restrict_unprivileged_userns=1): run with sudo, or load "
+		       "stepbox's AppArmor profile (vagrant/provision.sh, see vagrant/README.md)";
 	return "see make doctor";
 }
 
