@@ -66,10 +66,14 @@ for dir in /usr/lib/bats-core /usr/libexec/bats-core; do
 done
 
 # The kernel modules the steps need, where the kernel has them as modules,
-# numbered in the order stage2 must load them (bridge needs llc and stp).
-n=0
+# numbered in the order stage2 must load them (bridge needs llc and stp; the
+# virtio disk, for the security table's disk row, needs the virtio core).
+n=10
 for mod in kernel/fs/overlayfs/overlay.ko kernel/drivers/net/veth.ko kernel/net/llc/llc.ko \
-	kernel/net/802/stp.ko kernel/net/bridge/bridge.ko; do
+	kernel/net/802/stp.ko kernel/net/bridge/bridge.ko \
+	kernel/drivers/virtio/virtio_ring.ko kernel/drivers/virtio/virtio.ko \
+	kernel/drivers/virtio/virtio_pci_legacy_dev.ko kernel/drivers/virtio/virtio_pci_modern_dev.ko \
+	kernel/drivers/virtio/virtio_pci.ko kernel/drivers/block/virtio_blk.ko; do
 	n=$((n + 1))
 	if [ -e "/lib/modules/$kver/$mod" ]; then
 		cp "/lib/modules/$kver/$mod" "$root/lib/modules/$n-$(basename "$mod")"

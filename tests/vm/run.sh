@@ -68,9 +68,13 @@ VM_CAPTURE=$capture tests/vm/build-initramfs.sh "$kver" "$out/initramfs.cpio.gz"
 
 echo "test-vm: booting $kernel under qemu (TCG), ${capture:+capture: $capture}${suites:+suites: $suites}"
 log=$out/console.log
+# A small read-only disk (vda): the security table's disk row needs a disk the
+# host's root can read and the containers' roots must not.
+head -c 1048576 /dev/zero >"$out/disk.img"
 set +e
 timeout "$timeout_s" qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -nographic -no-reboot \
 	-kernel "$kernel" -initrd "$out/initramfs.cpio.gz" \
+	-drive "file=$out/disk.img,if=virtio,format=raw,readonly=on" \
 	-append "console=ttyS0 panic=-1 quiet cgroup_no_v1=all" </dev/null | tee "$log"
 qemu_status=${PIPESTATUS[0]}
 set -e
