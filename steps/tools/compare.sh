@@ -36,13 +36,16 @@ fi
 
 work=$(mktemp -d)
 name=stepbox-compare-$$
-rpid=""
+rpid="" vmpid=""
 cleanup() {
+	[ -z "$vmpid" ] || { kill "$vmpid" 2>/dev/null; wait "$vmpid" 2>/dev/null; } || true
 	[ -z "$rpid" ] || kill "$rpid" 2>/dev/null || true
 	"$sb" rm -f "$name" >/dev/null 2>&1 || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 ms_since() {   # EPOCHREALTIME-START EPOCHREALTIME-END -> ms, 1 decimal
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) * 1000 }'
@@ -53,8 +56,12 @@ bytes() { du -sbH "$@" | awk '{ s += $1 } END { print s + 0 }'; }
 
 # ---- the VM --------------------------------------------------------------------
 echo "compare: booting the VM (seconds; more under emulation)..." >&2
+# In the background, so that a signal stops the boot at once (cleanup).
 vm_status=0
-steps/tools/vm-boot.sh --stages "${cmd[@]}" >"$work/vm" 2>"$work/vm.err" || vm_status=$?
+steps/tools/vm-boot.sh --stages "${cmd[@]}" >"$work/vm" 2>"$work/vm.err" &
+vmpid=$!
+wait "$vmpid" || vm_status=$?
+vmpid=""
 vm() { awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$work/vm"; }
 vm_stage_ms() { awk -v s="$1" '$1 == "stage" && $2 == s { print $3; exit }' "$work/vm"; }
 

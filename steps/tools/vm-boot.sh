@@ -66,6 +66,8 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # An initramfs: busybox and INIT as /init; with "links", a link for each of
 # busybox's commands too, so that any CMD finds sh, uname, sleep...
