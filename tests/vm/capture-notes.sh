@@ -19,6 +19,10 @@ show() {   # COMMAND: print it as typed at the prompt, then run it
 }
 section() { printf '\n=== %s ===\n' "$1"; }
 
+# A freshly booted VM seeds the kernel's random pool late, and getrandom()
+# (the container's id) would wait for it inside the first trace: wait here.
+head -c1 /dev/random >/dev/null
+
 section machine
 show 'uname -r'
 show 'stat -fc %T /sys/fs/cgroup'
