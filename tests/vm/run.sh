@@ -11,6 +11,8 @@
 # and writes it, without them, to build/vm/capture.txt. VM_TOOLS names more
 # host binaries the script calls; VM_MODULES more kernel modules (paths under
 # /lib/modules/KVER/), copied to /lib/modules/extra/ for the script to insmod.
+# It fails only when the VM does not finish the script; the script's own exit
+# status is printed (a capture may well end on a command that fails).
 #   VM_CAPTURE=/tmp/cap.sh VM_TOOLS="ipcmk ipcs" tests/vm/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
