@@ -87,9 +87,10 @@ initramfs() {   # INIT OUT [links]
 printf '#!/bin/busybox sh\n/bin/busybox echo booted\n/bin/busybox poweroff -f\n' >"$work/quiet-init"
 initramfs "$work/quiet-init" "$work/init.cpio.gz"
 
-# One quiet boot: "booted" on the console, within `limit` seconds.
+# One quiet boot: "booted" on the console, within `limit` seconds. qemu stays
+# in the caller's process group (--foreground), so a Ctrl-C reaches it too.
 boot() {   # ACCEL LIMIT
-	timeout "$2" "$qemu" "${machine[@]}" -accel "$1" -m 512 -nographic -no-reboot \
+	timeout --foreground "$2" "$qemu" "${machine[@]}" -accel "$1" -m 512 -nographic -no-reboot \
 		-kernel "$kernel" -initrd "$work/init.cpio.gz" \
 		-append "console=$console quiet panic=-1" </dev/null >"$work/console" 2>&1 || true
 	grep -q booted "$work/console"
