@@ -51,7 +51,7 @@ headers() {
 }
 
 @test "demo: the whole demo runs to its end without a terminal or input, in time, and exits 0" {
-	echo "demo took ${DEMO_SECONDS} s, status $DEMO_STATUS" >&3
+	echo "# demo took ${DEMO_SECONDS} s, status $DEMO_STATUS" >&3
 	[ "$DEMO_STATUS" -eq 0 ] || { tail -30 "$DEMO_OUT"; false; }
 	run ! grep -q 'not what the lecture expects' "$DEMO_OUT"
 }
@@ -150,6 +150,23 @@ headers() {
 	kill -TERM "$RUNTIME_PID"
 	wait_for_runtime
 	[ "$RUNTIME_STATUS" -eq 143 ]
+	run demo_leftovers
+	[ -z "$output" ]
+}
+
+@test "demo: Ctrl-C on a terminal in the middle of a command ends the demo, and leaves nothing" {
+	local out=$BATS_TEST_TMPDIR/out status=0
+	# Ctrl-C typed while step 07's container spins, through a real terminal.
+	# shellcheck disable=SC2094  # the typist reads what the terminal shows
+	timeout 60 script -qec 'steps/tools/demo.sh 07 08' /dev/null >"$out" < <(
+		for _ in $(seq 100); do
+			grep -q 'probe spin' "$out" 2>/dev/null && break
+			sleep 0.1
+		done
+		printf '\003') || status=$?
+	[ "$status" -eq 130 ] || { cat "$out"; false; }
+	grep -q 'interrupted: removing what the demo started' "$out"
+	run ! grep -q '== 08' "$out"
 	run demo_leftovers
 	[ -z "$output" ]
 }

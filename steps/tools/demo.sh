@@ -151,6 +151,24 @@ quoted() {   # the arguments as a shell would need them typed
 
 failures=0
 
+# Every command runs as `limited SECONDS CMD...`: under timeout, but in the
+# terminal's process group (--foreground), so Ctrl-C reaches the command too.
+# SIGKILL comes 10 s after the SIGTERM: a runtime first gets its 3 s to stop
+# its container and clean up.
+limited() {
+	local secs=$1
+	shift
+	timeout --foreground -k 10 "$secs" "$@"
+}
+
+# What reads a command's output ignores Ctrl-C and reads to the end: a
+# runtime that wrote into a pipe with no reader left would die of SIGPIPE
+# before its cleanup. (A pipeline's part is a subshell: the trap stays there.)
+to_the_end() {
+	trap '' INT
+	"$@"
+}
+
 # What a command's status means for the lecture. STATUS EXPECTED SECONDS
 report() {
 	if [ "$1" -eq 124 ]; then
@@ -179,16 +197,14 @@ show() {
 		esac
 	done
 	prompt "$(quoted "$@")"
-	# --foreground: the command stays in the terminal's process group, so
-	# Ctrl-C reaches it (and the demo's trap then cleans up).
-	timeout --foreground -k 3 "$secs" "$@" </dev/null 2>&1 | tee "$tmp/last" | fit
+	limited "$secs" "$@" </dev/null 2>&1 | to_the_end tee "$tmp/last" | to_the_end fit
 	status=${PIPESTATUS[0]}
 	report "$status" "$expect" "$secs"
 }
 
 # A command the audience need not see, under a time limit, output discarded.
 quietly() {
-	timeout -k 3 "$limit" "$@" </dev/null >/dev/null 2>&1
+	limited "$limit" "$@" </dev/null >/dev/null 2>&1
 }
 
 # Has process PID ended? (A zombie has: only its reaping is left.)
@@ -250,7 +266,7 @@ get_page() {   # HOST PORT
 	say "GET http://$1:$2/ from the host (bash's /dev/tcp, no client needed):"
 	wait_for_enter
 	for _ in $(seq 10); do
-		page=$(timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/$2" &&
+		page=$(limited 3 bash -c 'exec 3<>"/dev/tcp/$1/$2" &&
 			printf "GET / HTTP/1.0\r\n\r\n" >&3 && cat <&3' _ "$1" "$2" 2>/dev/null)
 		if [[ $page == *'<h1>'* ]]; then
 			sed -n '/<h1>/p' <<<"$page" | fit
@@ -390,10 +406,10 @@ free_port() {
 # --format can do the same. The columns start where their headings do.
 show_ps() {   # [ps options]
 	prompt "$(quoted "$box" ps "$@")"
-	timeout -k 3 "$limit" "$box" ps "$@" </dev/null 2>&1 | awk '
+	limited "$limit" "$box" ps "$@" </dev/null 2>&1 | to_the_end awk '
 		NR == 1 { from = index($0, "COMMAND"); to = index($0, "STATUS") }
 		from && to > from { $0 = substr($0, 1, from - 1) substr($0, to) }
-		{ print }' | fit
+		{ print }' | to_the_end fit
 	report "${PIPESTATUS[0]}" 0 "$limit"
 }
 
@@ -412,7 +428,7 @@ section_08() {
 	get_page 127.0.0.1 "$port"
 	say "what the container wrote (httpd logs each request), kept by the shim:"
 	for _ in $(seq 20); do   # httpd may log the request just after its answer
-		[ -z "$(timeout 5 "$box" logs demo-web 2>/dev/null)" ] || break
+		[ -z "$(limited 5 "$box" logs demo-web 2>/dev/null)" ] || break
 		sleep 0.1
 	done
 	show "$box" logs demo-web
@@ -436,7 +452,7 @@ section_08() {
 measure() {
 	local label=$1 out
 	shift
-	if out=$(timeout -k 3 "$limit" build/timeit -n 50 "$label" "$@" 2>&1); then
+	if out=$(limited "$limit" build/timeit -n 50 "$label" "$@" 2>&1); then
 		awk '{ printf "%-18s %8.2f ms\n", $1, $2 }' <<<"$out"
 	else
 		printf '%s\n' "$out" | fit
@@ -460,7 +476,7 @@ section_vm() {
 		say "no KVM here, qemu emulates the CPU: about 5-30 s…"
 	fi
 	wait_for_enter
-	vm=$(timeout -k 5 150 steps/tools/vm-boot.sh 1 2>"$tmp/vm-err") || status=$?
+	vm=$(limited 150 steps/tools/vm-boot.sh 1 2>"$tmp/vm-err") || status=$?
 	case $status in
 	0)
 		[ ! -s "$tmp/vm-err" ] || sed 's/^/# /' "$tmp/vm-err" | fit
