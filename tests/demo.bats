@@ -170,3 +170,18 @@ headers() {
 	run demo_leftovers
 	[ -z "$output" ]
 }
+
+@test "demo: a command that fails or hangs is shown with what happened, and the demo goes on" {
+	local bin=$BATS_TEST_TMPDIR/bin
+	mkdir -p "$bin"
+	printf '#!/bin/sh\necho "lsns: broken on purpose" >&2\nexit 3\n' >"$bin/lsns"
+	printf '#!/bin/sh\nexec sleep 100\n' >"$bin/hostname"
+	chmod +x "$bin/lsns" "$bin/hostname"
+	run -1 env PATH="$bin:$PATH" timeout 90 steps/tools/demo.sh 03 00
+	[[ "$output" == *'$ hostname'*'(stopped after 30 s: the demo goes on)'* ]]
+	[[ "$output" == *'lsns: broken on purpose'*'(exit status 3, not what the lecture expects'* ]]
+	[[ "$output" == *'== 00-rootfs'* ]]
+	[ "${lines[-1]}" = '# 2 command(s) did not do what the lecture expects (see above).' ]
+	run demo_leftovers
+	[ -z "$output" ]
+}

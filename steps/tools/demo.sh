@@ -182,24 +182,21 @@ report() {
 	fi
 }
 
-# show [-x STATUS] [-t SECONDS] CMD [ARG...]: print the command, run it under
-# a time limit with no input, print what it writes (both streams, as they
+# show [-x STATUS] CMD [ARG...]: print the command, run it under the time
+# limit with no input, print what it writes (both streams, as they
 # come) and, when it fails, its status. -x: the status the lecture expects
 # (an OOM kill is 137, a port that is taken 125); anything else is counted.
 # The raw output stays in $tmp/last for the section to read.
 show() {
-	local expect=0 secs=$limit status
-	while :; do
-		case $1 in
-		-x) expect=$2; shift 2 ;;
-		-t) secs=$2; shift 2 ;;
-		*) break ;;
-		esac
-	done
+	local expect=0 status
+	if [ "$1" = -x ]; then
+		expect=$2
+		shift 2
+	fi
 	prompt "$(quoted "$@")"
-	limited "$secs" "$@" </dev/null 2>&1 | to_the_end tee "$tmp/last" | to_the_end fit
+	limited "$limit" "$@" </dev/null 2>&1 | to_the_end tee "$tmp/last" | to_the_end fit
 	status=${PIPESTATUS[0]}
-	report "$status" "$expect" "$secs"
+	report "$status" "$expect" "$limit"
 }
 
 # A command the audience need not see, under a time limit, output discarded.
