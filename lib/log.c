@@ -1,6 +1,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,12 @@ void log_init(const char *argv0)
 
 	progname = slash ? slash + 1 : argv0;
 	clock_gettime(CLOCK_MONOTONIC, &started);
+	/*
+	 * A reader that went away (`| head`, a closed terminal) must not kill
+	 * the runtime half-way through its cleanup: a write then fails with
+	 * EPIPE instead. The command gets the default back before execve().
+	 */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 const char *log_progname(void)

@@ -371,6 +371,7 @@ void proc_exec_with_env(char **argv, char **env, int report_fd)
 static void exec_now(char **argv, int report_fd)
 {
 	close_inherited_fds();
+	signal(SIGPIPE, SIG_DFL);   /* log_init() ignored it for the runtime */
 	trace("execve(\"%s\")", argv[0]);
 	execvp(argv[0], argv);
 

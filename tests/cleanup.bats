@@ -95,3 +95,19 @@ no_leftovers() {
 		[ -z "$(pgrep -x -f 'sleep 3[12]' || true)" ]
 	done
 }
+
+@test "cleanup: a reader that goes away (| head) does not stop the cleanup; the command still gets SIGPIPE" {
+	for step in $NS_STEPS; do
+		# The runtime writes its last lines into a closed pipe: EPIPE, not death.
+		run bash -c '"$1" "$2" /bin/sleep 0.3 2>&1 | head -c 0; echo "${PIPESTATUS[0]}"' \
+			_ "build/$step" "$ROOTFS"
+		[ "$output" = 0 ]
+		no_leftovers
+	done
+	# Inside, SIGPIPE has its default action again: nothing in SigIgn's bit 13.
+	for step in $NS_STEPS; do   # (01 has no /proc)
+		run --separate-stderr "build/$step" "$ROOTFS" /bin/sh -c 'grep SigIgn /proc/self/status'
+		[ "$status" -eq 0 ]
+		[ $(( 0x${output##*[[:space:]]} & 0x1000 )) -eq 0 ]
+	done
+}
