@@ -95,8 +95,9 @@ printf 'UID_MIN 1000\nUID_MAX 60000\nGID_MIN 1000\nGID_MAX 60000\n' >"$root/etc/
 
 # The project: what the suites run and read.
 mkdir -p "$root/stepbox/tests"
-cp -a build "$root/stepbox/build"
-rm -rf "$root/stepbox/build/vm"
+# -x: not into what a running test may have mounted under build/ (a proc in the image).
+cp -ax build "$root/stepbox/build"
+rm -rf "$root/stepbox/build/vm" "$root/stepbox/build/asan"
 cp tests/helpers.bash tests/run.sh tests/security-table.sh tests/security.expected "$root/stepbox/tests/"
 for suite in $suites; do
 	cp "$suite" "$root/stepbox/tests/"
