@@ -55,27 +55,26 @@ start_until() {
 	return 1
 }
 
-# Is PID the first process of a PID namespace of its own?
-is_pid_1() {
-	awk '/^NSpid:/ { exit !(NF > 2 && $NF == 1) }' "/proc/$1/status" 2>/dev/null
+# The first of PIDS... that is the first process of a PID namespace of its own.
+first_pid_1() {
+	local pid
+	for pid in "$@"; do
+		awk '/^NSpid:/ { exit !(NF > 2 && $NF == 1) }' "/proc/$pid/status" 2>/dev/null &&
+			{ echo "$pid"; return 0; }
+	done
+	return 1
 }
 
 # The host PID of a container's PID 1 running `sleep 30` (any step).
 sleeping_pid_1() {
-	local pid
-	for pid in $(pgrep -f '^/bin/sleep 30$'); do
-		is_pid_1 "$pid" && { echo "$pid"; return 0; }
-	done
-	return 1
+	# shellcheck disable=SC2046  # one PID a word
+	first_pid_1 $(pgrep -f '^/bin/sleep 30$')
 }
 
 # The child of PARENT that is a container's PID 1.
 pid_1_under() {
-	local pid
-	for pid in $(pgrep -P "$1"); do
-		is_pid_1 "$pid" && { echo "$pid"; return 0; }
-	done
-	return 1
+	# shellcheck disable=SC2046
+	first_pid_1 $(pgrep -P "$1")
 }
 
 # Kill the victim, let the process at the fault point go on (if it is still
