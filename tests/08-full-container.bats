@@ -176,6 +176,12 @@ nothing_left() {
 	run timeout 10 $B logs -f slow
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf 'a\nb')" ]
+	# -f ends with its reader, not with the container.
+	$B run -d --name chatty busybox sh -c 'while :; do echo x; sleep 0.1; done'
+	SECONDS=0
+	run bash -c 'timeout 10 "$1" logs -f chatty | head -n 1' _ $B
+	[ "$output" = x ]
+	[ "$SECONDS" -lt 5 ]
 }
 
 @test "08: -e, -w and --hostname; the image's defaults otherwise" {

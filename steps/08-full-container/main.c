@@ -718,6 +718,9 @@ static int cmd_logs(int argc, char **argv)
 	if (find(argv[optind], dir, &config, &state) != 0)
 		return EXIT_COMMAND_FAILED;
 	snprintf(log, sizeof(log), "%s/log", dir);
+	/* logs holds nothing to clean up: like any filter, `logs -f | head` ends
+	 * when its reader does (log_init() had it ignore SIGPIPE). */
+	signal(SIGPIPE, SIG_DFL);
 	if (logs_print(log, &offset, &options, stdout, stderr) == -1 && errno != ENOENT)
 		die_errno(NULL, "read %s", log);
 	/* -f: what comes, until the container has exited (then what is left). */
