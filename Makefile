@@ -25,7 +25,11 @@ BUILD   := build
 
 STEPS     := $(notdir $(wildcard steps/0[1-9]-*))
 STEP_BINS := $(STEPS:%=$(BUILD)/%)
-LIB_OBJS  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(wildcard lib/*.c))
+# lib/ in four layers, each a folder: base (messages, locks), kernel (the
+# features of steps 01-07), runtime (runc's and the shim's part of step 08),
+# frontend (docker's part). A file includes "layer/module.h" (-Ilib).
+LIB_DIRS  := base kernel runtime frontend
+LIB_OBJS  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(wildcard $(LIB_DIRS:%=lib/%/*.c)))
 TOOLS     := $(BUILD)/probe $(BUILD)/timeit $(BUILD)/throughput
 ROOTFS    := $(BUILD)/.rootfs-stamp
 
@@ -35,6 +39,7 @@ steps: $(STEP_BINS)
 rootfs: $(ROOTFS)
 
 $(BUILD)/lib/%.o: lib/%.c | $(BUILD)/lib
+	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libstepbox.a: $(LIB_OBJS)
@@ -111,7 +116,7 @@ lint:
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/lib/*.d)
+-include $(wildcard $(BUILD)/lib/*.d $(LIB_DIRS:%=$(BUILD)/lib/%/*.d))
 
 # The cgroup v2 lane: the suites inside a qemu VM whose only cgroup tree is v2.
 test-vm: all

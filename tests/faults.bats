@@ -4,7 +4,7 @@
 # run (04-07) or `rm -f` (08), nothing may be left: mounts, cgroups, veths,
 # the bridge, run directories, state, processes.
 #
-# The moments come from lib/fault.h: with STEPBOX_FAULT=PHASE, the process
+# The moments come from lib/base/fault.h: with STEPBOX_FAULT=PHASE, the process
 # that reaches that phase renames itself "fault:PHASE" and waits for SIGUSR2.
 # The test kills one process (SIGKILL, which nothing can catch), releases
 # the waiting one if it is still there, and looks at what is left.

@@ -35,10 +35,10 @@ setup() {
 }
 
 @test "lint: a student's build does not turn warnings into errors (a newer gcc must not break it)" {
-	run env -u CI make -s -n -B BUILD="$BATS_TEST_TMPDIR/b" "$BATS_TEST_TMPDIR/b/lib/log.o"
+	run env -u CI make -s -n -B BUILD="$BATS_TEST_TMPDIR/b" "$BATS_TEST_TMPDIR/b/lib/base/log.o"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *'-Wall -Wextra'* ]]
 	[[ "$output" != *'-Werror'* ]]
-	run env CI=true make -s -n -B BUILD="$BATS_TEST_TMPDIR/b" "$BATS_TEST_TMPDIR/b/lib/log.o"
+	run env CI=true make -s -n -B BUILD="$BATS_TEST_TMPDIR/b" "$BATS_TEST_TMPDIR/b/lib/base/log.o"
 	[[ "$output" == *'-Werror'* ]]
 }

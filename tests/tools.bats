@@ -63,13 +63,13 @@ setup() {
 }
 
 @test "tools: make diff STEP=05 lists the lib/ functions 05 calls first, with file:line, and not 04's" {
-	line=$(grep -nE '^[a-z].*[ *]net_link_set_up\(' lib/net.c | cut -d: -f1)
+	line=$(grep -nE '^[a-z].*[ *]net_link_set_up\(' lib/kernel/net.c | cut -d: -f1)
 	[ -n "$line" ]
 	run make -s diff STEP=05
 	[ "$status" -eq 0 ]
 	[[ "$output" == *'+++ steps/05-netns/main.c'* ]]
 	[[ "$output" == *'lib/ functions that 05-netns calls and 04-mount-overlay did not:'* ]]
-	echo "$output" | grep -qE "^  net_link_set_up +lib/net.c:$line\$"
+	echo "$output" | grep -qE "^  net_link_set_up +lib/kernel/net.c:$line\$"
 	# 04 already pivots and mounts proc: not new in 05.
 	[[ "$output" != *'  fs_pivot_into '* ]]
 	[[ "$output" != *'  fs_mount_proc '* ]]

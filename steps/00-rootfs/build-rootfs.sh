@@ -156,7 +156,7 @@ mv "$tmp" "$base"
 mv "$tmpapp" "$app"
 trap - EXIT
 
-# --- the images step 08 runs: layers plus their defaults (lib/image.h) --------
+# --- the images step 08 runs: layers plus their defaults (lib/frontend/image.h) --------
 mkdir -p "$build/images"
 cat >"$build/images/busybox" <<'IMAGE'
 # stepbox image: the base layer alone; a shell by default

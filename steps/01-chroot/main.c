@@ -16,10 +16,10 @@
  * Try:       sudo build/01-chroot build/rootfs /bin/sh -c 'ls /; ps | head -5'
  *            sudo build/01-chroot build/rootfs probe escape /etc/debian_version
  */
-#include "fs.h"
-#include "log.h"
-#include "opts.h"
-#include "proc.h"
+#include "kernel/fs.h"
+#include "base/log.h"
+#include "kernel/opts.h"
+#include "kernel/proc.h"
 
 int main(int argc, char **argv)
 {

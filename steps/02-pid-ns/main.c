@@ -20,11 +20,11 @@
 #define _GNU_SOURCE
 #include <sched.h>
 
-#include "container.h"
-#include "fs.h"
-#include "log.h"
-#include "opts.h"
-#include "proc.h"
+#include "runtime/container.h"
+#include "kernel/fs.h"
+#include "base/log.h"
+#include "kernel/opts.h"
+#include "kernel/proc.h"
 
 /* What --help says this step does. */
 #define SUMMARY "Run CMD in ROOTFS as PID 1 of a new PID namespace."

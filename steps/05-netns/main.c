@@ -25,13 +25,13 @@
 #define _GNU_SOURCE
 #include <sched.h>
 
-#include "container.h"
-#include "fs.h"
-#include "log.h"
-#include "net.h"
-#include "opts.h"
-#include "proc.h"
-#include "uts.h"
+#include "runtime/container.h"
+#include "kernel/fs.h"
+#include "base/log.h"
+#include "kernel/net.h"
+#include "kernel/opts.h"
+#include "kernel/proc.h"
+#include "kernel/uts.h"
 
 /* What --help says this step does. */
 #define SUMMARY "Run CMD in new PID, UTS, IPC, mount and network namespaces, on an overlay of ROOTFS."

@@ -36,16 +36,16 @@
 #define _GNU_SOURCE
 #include <sched.h>
 
-#include "container.h"
-#include "fs.h"
-#include "idmap.h"
-#include "log.h"
-#include "net.h"
-#include "opts.h"
-#include "proc.h"
-#include "rundir.h"
-#include "userns.h"
-#include "uts.h"
+#include "runtime/container.h"
+#include "kernel/fs.h"
+#include "kernel/idmap.h"
+#include "base/log.h"
+#include "kernel/net.h"
+#include "kernel/opts.h"
+#include "kernel/proc.h"
+#include "kernel/rundir.h"
+#include "kernel/userns.h"
+#include "kernel/uts.h"
 
 /* What --help says this step does. */
 #define SUMMARY "Run CMD in new user, PID, UTS, IPC, mount and network namespaces, on an overlay of ROOTFS."

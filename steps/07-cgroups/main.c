@@ -15,7 +15,7 @@
  *
  * cgroup v2 (one tree: memory.max, cpu.max, pids.max) and v1 (a tree per
  * controller: memory.limit_in_bytes, cpu.cfs_quota_us, pids.max) are two
- * small drivers behind lib/cgroup, chosen by what the host has.
+ * small drivers behind lib/kernel/cgroup, chosen by what the host has.
  *
  * New here:  cgroup files (mkdir, limits, cgroup.procs, rmdir),
  *            unshare(CLONE_NEWCGROUP), -m/--memory, --cpus, --pids-limit
@@ -26,17 +26,17 @@
 #define _GNU_SOURCE
 #include <sched.h>
 
-#include "cgroup.h"
-#include "container.h"
-#include "fs.h"
-#include "idmap.h"
-#include "log.h"
-#include "net.h"
-#include "opts.h"
-#include "proc.h"
-#include "rundir.h"
-#include "userns.h"
-#include "uts.h"
+#include "kernel/cgroup.h"
+#include "runtime/container.h"
+#include "kernel/fs.h"
+#include "kernel/idmap.h"
+#include "base/log.h"
+#include "kernel/net.h"
+#include "kernel/opts.h"
+#include "kernel/proc.h"
+#include "kernel/rundir.h"
+#include "kernel/userns.h"
+#include "kernel/uts.h"
 
 /* What --help says this step does. */
 #define SUMMARY "Run CMD in new user, PID, UTS, IPC, mount, network and cgroup namespaces, on an overlay of ROOTFS, within memory, CPU and process limits."

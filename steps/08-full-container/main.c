@@ -8,11 +8,11 @@
  *     docker CLI → dockerd → containerd → containerd-shim → runc → PID 1
  *
  * stepbox has no daemon (like podman): the state lives in files, one
- * directory per container (lib/state), so the chain is
+ * directory per container (lib/runtime/state), so the chain is
  *
  *     08-full-container run → shim → lib/ (steps 02-07) → PID 1
  *
- * `run` creates the container's directory and forks a shim (lib/shim). The
+ * `run` creates the container's directory and forks a shim (lib/runtime/shim). The
  * shim starts the container exactly as step 07 does — cgroup, namespaces,
  * maps, veth, overlay, pivot_root — and stays as PID 1's parent: it keeps
  * the container's output in a log, waits for it, records its exit status,
@@ -25,11 +25,11 @@
  * state exist ("created") before the shim starts anything.
  *
  * The network is docker's default: every container's veth is a port of one
- * bridge, stepbox0 (lib/bridge), so containers reach each other and the host.
+ * bridge, stepbox0 (lib/runtime/bridge), so containers reach each other and the host.
  * A container's port is reachable from outside only when published: `-p
  * 8080:80` has `run` bind the host's port 8080 before anything exists (a
- * taken port fails the run), and the shim relays it (lib/ports). Data that
- * must outlive the container goes in a volume (-v, lib/volume).
+ * taken port fails the run), and the shim relays it (lib/runtime/ports). Data that
+ * must outlive the container goes in a volume (-v, lib/runtime/volume).
  *
  * New here:  a shim (setsid, PR_SET_CHILD_SUBREAPER), state files, logs,
  *            setns() for exec, a pty through a console socket (-t), --init,
@@ -55,29 +55,29 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bridge.h"
-#include "caps.h"
-#include "cgroup.h"
-#include "container.h"
-#include "fs.h"
-#include "hosts.h"
-#include "idmap.h"
-#include "image.h"
-#include "init.h"
-#include "log.h"
-#include "logs.h"
-#include "net.h"
-#include "opts.h"
-#include "ports.h"
-#include "proc.h"
-#include "pty.h"
-#include "report.h"
-#include "rundir.h"
-#include "seccomp.h"
-#include "shim.h"
-#include "userns.h"
-#include "uts.h"
-#include "volume.h"
+#include "runtime/bridge.h"
+#include "kernel/caps.h"
+#include "kernel/cgroup.h"
+#include "runtime/container.h"
+#include "kernel/fs.h"
+#include "runtime/hosts.h"
+#include "kernel/idmap.h"
+#include "frontend/image.h"
+#include "runtime/init.h"
+#include "base/log.h"
+#include "runtime/logs.h"
+#include "kernel/net.h"
+#include "kernel/opts.h"
+#include "runtime/ports.h"
+#include "kernel/proc.h"
+#include "kernel/pty.h"
+#include "frontend/report.h"
+#include "kernel/rundir.h"
+#include "kernel/seccomp.h"
+#include "runtime/shim.h"
+#include "kernel/userns.h"
+#include "kernel/uts.h"
+#include "runtime/volume.h"
 
 /* Exit status of a command other than run and exec that failed: docker's 1. */
 #define EXIT_COMMAND_FAILED 1
@@ -87,7 +87,7 @@
 /*
  * New in 08: the container's root gives up what Docker's takes away — all
  * but 14 capabilities, any new privilege through execve(), and the system
- * calls of lib/seccomp. Last, just before the command runs (the setup
+ * calls of lib/kernel/seccomp. Last, just before the command runs (the setup
  * needed them), and the same for exec.
  */
 static void drop_privileges(const struct container_config *config)

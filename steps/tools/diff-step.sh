@@ -3,11 +3,11 @@
 # main.c files, then the lib/ functions NN calls that NN-1 did not, each
 # with the file and line that defines it:
 #
-#   net_configure_eth0            lib/net.c:212
+#   net_configure_eth0            lib/kernel/net.c:212
 #
 # A call is a name followed by "(" in the code (comments and strings are
 # left out); a lib/ function is one defined at the start of a line of
-# lib/*.c, its return type before it on the same line or the line above.
+# lib/*/*.c, its return type before it on the same line or the line above.
 #
 #   steps/tools/diff-step.sh NN     exit 0, or 2 with a usage message
 set -eu
@@ -73,7 +73,7 @@ calls() {
 		sed 's/[[:space:]]*($//' | sort -u
 }
 
-# The functions lib/*.c defines: "name file:line", one per line.
+# The functions lib/*/*.c defines: "name file:line", one per line.
 definitions() {
 	awk '
 	FNR == 1 { above = "" }
@@ -89,7 +89,7 @@ definitions() {
 		name = $0; sub(/\(.*/, "", name); sub(/.*[^A-Za-z0-9_]/, "", name)
 		print name, FILENAME ":" FNR
 	}
-	{ above = $0 }' lib/*.c | sort -k1,1 -u
+	{ above = $0 }' lib/*/*.c | sort -k1,1 -u
 }
 
 diff -u "$prev/main.c" "$cur/main.c" || [ $? -eq 1 ]

@@ -1,0 +1,159 @@
+#include "base/log.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *progname = "stepbox";
+static struct timespec started;
+static bool tracing;
+
+void log_init(const char *argv0)
+{
+	const char *slash = strrchr(argv0, '/');
+
+	progname = slash ? slash + 1 : argv0;
+	clock_gettime(CLOCK_MONOTONIC, &started);
+	/*
+	 * A reader that went away (`| head`, a closed terminal) must not kill
+	 * the runtime half-way through its cleanup: a write then fails with
+	 * EPIPE instead. The command gets the default back before execve().
+	 */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+const char *log_progname(void)
+{
+	return progname;
+}
+
+void trace_enable(void)
+{
+	tracing = true;
+}
+
+const char *quote(const char *s)
+{
+	static char buffers[4][256 * 4 + 8];
+	static int next;
+	char *out = buffers[next++ % 4], *p = out;
+	size_t n;
+
+	*p++ = '"';
+	for (n = 0; s[n] && n < 200; n++) {
+		unsigned char c = s[n];
+
+		if (c == '\n')
+			p += sprintf(p, "\\n");
+		else if (c == '\t')
+			p += sprintf(p, "\\t");
+		else if (c == '"' || c == '\\')
+			p += sprintf(p, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			p += sprintf(p, "\\x%02x", c);
+		else
+			*p++ = c;
+	}
+	if (s[n])
+		p += sprintf(p, "...");
+	*p++ = '"';
+	*p = '\0';
+	return out;
+}
+
+static double ms_since_start(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - started.tv_sec) * 1e3 +
+	       (now.tv_nsec - started.tv_nsec) / 1e6;
+}
+
+/*
+ * One write() per line: the runtime and the container's first process both
+ * trace to the same stderr, and a single write keeps their lines whole.
+ */
+void trace(const char *fmt, ...)
+{
+	char line[1024];
+	int len;
+	va_list ap;
+
+	if (!tracing)
+		return;
+	len = snprintf(line, sizeof(line), "[%8.3f ms] ", ms_since_start());
+	va_start(ap, fmt);
+	len += vsnprintf(line + len, sizeof(line) - len - 1, fmt, ap);
+	va_end(ap);
+	if (len > (int)sizeof(line) - 2)
+		len = sizeof(line) - 2;
+	line[len++] = '\n';
+	if (write(STDERR_FILENO, line, len) < 0) {
+		/* nowhere left to report it */
+	}
+}
+
+static void vreport(const char *fmt, va_list ap, int err, const char *hint)
+{
+	char line[1024];
+	int len;
+
+	len = snprintf(line, sizeof(line), "%s: ", progname);
+	len += vsnprintf(line + len, sizeof(line) - len, fmt, ap);
+	if (err && len < (int)sizeof(line))
+		len += snprintf(line + len, sizeof(line) - len, ": %s", strerror(err));
+	if (hint && len < (int)sizeof(line))
+		len += snprintf(line + len, sizeof(line) - len, " — %s", hint);
+	if (len > (int)sizeof(line) - 2)
+		len = sizeof(line) - 2;
+	line[len++] = '\n';
+	if (write(STDERR_FILENO, line, len) < 0) {
+		/* nowhere left to report it */
+	}
+}
+
+void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(fmt, ap, 0, NULL);
+	va_end(ap);
+	exit(EXIT_RUNTIME_ERROR);
+}
+
+void die_errno(const char *hint, const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(fmt, ap, err, hint);
+	va_end(ap);
+	exit(EXIT_RUNTIME_ERROR);
+}
+
+void warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(fmt, ap, 0, NULL);
+	va_end(ap);
+}
+
+void warn_errno(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(fmt, ap, err, NULL);
+	va_end(ap);
+}

@@ -1,0 +1,116 @@
+#define _GNU_SOURCE
+#include "kernel/caps.h"
+#include "base/log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* capabilities(7), in the kernel's order: the index is the number. */
+static const char *const names[] = {
+	"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID",
+	"SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST",
+	"NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO",
+	"SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
+	"SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE",
+	"AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM",
+	"BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
+};
+#define NAMES ((int)(sizeof(names) / sizeof(names[0])))
+
+#define BIT(cap) ((capset_t)1 << (cap))
+
+capset_t caps_docker_default(void)
+{
+	return BIT(CAP_CHOWN) | BIT(CAP_DAC_OVERRIDE) | BIT(CAP_FSETID) | BIT(CAP_FOWNER) |
+	       BIT(CAP_MKNOD) | BIT(CAP_NET_RAW) | BIT(CAP_SETGID) | BIT(CAP_SETUID) |
+	       BIT(CAP_SETFCAP) | BIT(CAP_SETPCAP) | BIT(CAP_NET_BIND_SERVICE) |
+	       BIT(CAP_SYS_CHROOT) | BIT(CAP_KILL) | BIT(CAP_AUDIT_WRITE);
+}
+
+/* The highest capability the running kernel knows (it may know more than we do). */
+static int last_cap(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+	int last = CAP_LAST_CAP;
+
+	if (f) {
+		if (fscanf(f, "%d", &last) != 1 || last < 0 || last > 63)
+			last = CAP_LAST_CAP;
+		fclose(f);
+	}
+	return last;
+}
+
+capset_t caps_all(void)
+{
+	int last = last_cap();
+
+	return last == 63 ? ~(capset_t)0 : BIT(last + 1) - 1;
+}
+
+bool caps_parse(const char *name, capset_t *set, char *why, size_t why_size)
+{
+	const char *bare = strncasecmp(name, "CAP_", 4) == 0 ? name + 4 : name;
+
+	if (strcasecmp(bare, "ALL") == 0) {
+		*set = caps_all();
+		return true;
+	}
+	for (int i = 0; i < NAMES; i++)
+		if (strcasecmp(bare, names[i]) == 0) {
+			*set = BIT(i);
+			return true;
+		}
+	snprintf(why, why_size, "invalid capability %s: see capabilities(7), like NET_ADMIN or ALL",
+		 quote(name));
+	return false;
+}
+
+void caps_format(capset_t set, char *out, size_t size)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < 64 && len < size; i++)
+		if (set & BIT(i)) {
+			if (i < NAMES)
+				len += snprintf(out + len, size - len, "%s%s", len ? "," : "", names[i]);
+			else
+				len += snprintf(out + len, size - len, "%s%d", len ? "," : "", i);
+		}
+}
+
+void caps_apply(capset_t keep)
+{
+	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	int last = last_cap();
+	char kept[1024];
+
+	/* Bounding first: dropping from it needs CAP_SETPCAP, which we still hold. */
+	for (int cap = 0; cap <= last; cap++)
+		if (!(keep & BIT(cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1)
+			die_errno(NULL, "prctl(PR_CAPBSET_DROP, %s)", cap < NAMES ? names[cap] : "?");
+	/* Ambient: nothing passes through an execve() by itself. */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 && errno != EINVAL)
+		die_errno(NULL, "prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
+	/* Permitted, effective and inheritable in one call, 32 bits per word. */
+	for (int word = 0; word < 2; word++)
+		data[word] = (struct __user_cap_data_struct){
+			.effective = (uint32_t)(keep >> (32 * word)),
+			.permitted = (uint32_t)(keep >> (32 * word)),
+			.inheritable = (uint32_t)(keep >> (32 * word)),
+		};
+	if (syscall(SYS_capset, &header, data) == -1)
+		die_errno(NULL, "capset()");
+	caps_format(keep, kept, sizeof(kept));
+	trace("capabilities: kept %s (bounding, permitted, effective, inheritable); ambient empty",
+	      kept[0] ? kept : "none");
+}

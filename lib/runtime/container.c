@@ -1,0 +1,438 @@
+#define _GNU_SOURCE
+#include "runtime/container.h"
+#include "runtime/bridge.h"
+#include "base/cleanup.h"
+#include "base/fault.h"
+#include "base/lock.h"
+#include "base/log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RECORD "record"
+
+/* ---- the id ------------------------------------------------------------- */
+
+static void new_id(char id[CONTAINER_ID_LEN + 1])
+{
+	unsigned char bytes[CONTAINER_ID_LEN / 2];
+
+	if (getrandom(bytes, sizeof(bytes), 0) != (ssize_t)sizeof(bytes))
+		die_errno(NULL, "getrandom(%zu bytes) for the container's id", sizeof(bytes));
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		sprintf(id + 2 * i, "%02x", bytes[i]);
+}
+
+static bool is_container_id(const char *name)
+{
+	return strlen(name) == CONTAINER_ID_LEN &&
+	       strspn(name, "0123456789abcdef") == CONTAINER_ID_LEN;
+}
+
+/* ---- who owns it ------------------------------------------------------- */
+
+bool container_owner_alive(const struct container_record *rec)
+{
+	return rec->owner > 0 && proc_start_time(rec->owner) == rec->owner_start;
+}
+
+/* ---- the record ---------------------------------------------------------- */
+
+/* Written to record.tmp, then renamed: a reader sees the old one or the new one. */
+static int write_record(const char *dir, const struct container_record *rec)
+{
+	char path[PATH_MAX + 16], tmp[PATH_MAX + 16];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/" RECORD, dir);
+	snprintf(tmp, sizeof(tmp), "%s/" RECORD ".tmp", dir);
+	if ((f = fopen(tmp, "wxe")) == NULL)
+		return -1;
+	fprintf(f, "# stepbox container record: who owns the container %.12s\n"
+		   "id %s\nowner %d %llu\ncreated %lld\n",
+		rec->id, rec->id, rec->owner, rec->owner_start, (long long)rec->created);
+	if (fclose(f) != 0 || rename(tmp, path) == -1) {
+		int err = errno;
+
+		unlink(tmp);
+		errno = err;
+		return -1;
+	}
+	trace("rename(\"%s.tmp\", \"%s\"): the record, owner pid %d started at tick %llu",
+	      path, path, rec->owner, rec->owner_start);
+	return 0;
+}
+
+int container_read_record(const char *dir, struct container_record *rec)
+{
+	char path[PATH_MAX + 16], line[256];
+	long long created;
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/" RECORD, dir);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	memset(rec, 0, sizeof(*rec));
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "id %64s", rec->id) == 1)
+			found |= 1;
+		else if (sscanf(line, "owner %d %llu", &rec->owner, &rec->owner_start) == 2)
+			found |= 2;
+		else if (sscanf(line, "created %lld", &created) == 1)
+			rec->created = created, found |= 4;
+	}
+	fclose(f);
+	if (found != 7 || !is_container_id(rec->id)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the sweep ----------------------------------------------------------- */
+
+static void remove_leftovers(const char *root, const char *id, const struct container_record *rec)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", root, id);
+	trace("container %.12s: its owner (pid %d) is gone: removing what it left", id,
+	      rec->owner);
+	cg_remove_leftovers(id);
+	net_remove_leftovers(id);
+	rundir_remove_tree(path, RECORD);
+}
+
+/* A directory whose record was never renamed into place: at most record.tmp in it. */
+static int remove_unrecorded(const char *dir)
+{
+	char tmp[PATH_MAX + 16];
+
+	snprintf(tmp, sizeof(tmp), "%s/" RECORD ".tmp", dir);
+	if (unlink(tmp) == -1 && errno != ENOENT)
+		return -1;
+	return rmdir(dir);
+}
+
+void container_sweep(const char *root)
+{
+	DIR *dir = opendir(root);
+	struct dirent *entry;
+
+	if (dir == NULL)
+		return;
+	while ((entry = readdir(dir)) != NULL) {
+		struct container_record rec;
+		char path[PATH_MAX];
+
+		/* Only what carries our own record; nothing else here is touched. */
+		if (!is_container_id(entry->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, entry->d_name);
+		if (container_read_record(path, &rec) == -1) {
+			/* Killed between mkdir and rename(record): empty, or a record.tmp. */
+			if (errno == ENOENT && remove_unrecorded(path) == 0)
+				trace("rmdir(\"%s\"): made by a run killed before its record", path);
+			continue;
+		}
+		if (strcmp(rec.id, entry->d_name) != 0 || container_owner_alive(&rec))
+			continue;
+		remove_leftovers(root, entry->d_name, &rec);
+	}
+	closedir(dir);
+}
+
+/* ---- create, remove -------------------------------------------------------- */
+
+static void undo_container(void *c)
+{
+	container_remove(c);
+}
+
+void container_create(struct container *c)
+{
+	struct container_record rec = { .owner = getpid(), .created = time(NULL) };
+	const char *root = rundir_root();
+	int lock, err;
+
+	new_id(c->id);
+	memcpy(rec.id, c->id, sizeof(rec.id));
+	rec.owner_start = proc_start_time(rec.owner);
+	trace("container id %s", c->id);
+
+	/* Under the lock: nobody sweeps our directory before the record is in it. */
+	lock = rundir_lock_root();
+	container_sweep(root);
+	if (rundir_create(&c->run, root, c->id) == -1 || write_record(c->run.path, &rec) == -1 ||
+	    rundir_make_layers(&c->run) == -1) {
+		err = errno;
+		lock_release(lock);
+		errno = err;
+		if (c->run.path[0])
+			rundir_remove_tree(c->run.path, NULL);
+		die_errno("set STEPBOX_RUNDIR to a writable directory on a local disk",
+			  "create the run directory %s", quote(c->run.path));
+	}
+	lock_release(lock);
+	cleanup_on_exit(undo_container, c);
+	fault_point("create");
+}
+
+/* Step 08's <root>/containers goes with its last container (under the lock). */
+static void remove_containers_dir_if_empty(void)
+{
+	int lock = lock_take(rundir_root());
+
+	if (lock != -1) {
+		rmdir(state_root());
+		lock_release(lock);
+	}
+}
+
+void container_remove(struct container *c)
+{
+	if (c->run.path[0] == '\0')
+		return; /* removed already, or never made */
+	rundir_remove_tree(c->run.path, RECORD);
+	c->run.path[0] = '\0';
+	remove_containers_dir_if_empty();
+	rundir_remove_root_if_empty();
+}
+
+/* ---- step 08 ----------------------------------------------------------------- */
+
+/* A readable name, docker style: an adjective and a scientist. */
+static void make_up_name(char *name, size_t size)
+{
+	static const char *adjectives[] = { "brave", "calm", "eager", "fond", "gentle", "happy",
+					    "keen", "lucid", "merry", "nimble", "proud", "quiet",
+					    "sharp", "tender", "vivid", "witty" };
+	static const char *people[] = { "curie", "dijkstra", "hopper", "kerrisk", "knuth",
+					"lamport", "liskov", "lovelace", "noether", "ritchie",
+					"shannon", "thompson", "torvalds", "turing", "wirth",
+					"yonath" };
+	unsigned char pick[3];
+
+	if (getrandom(pick, sizeof(pick), 0) != (ssize_t)sizeof(pick))
+		pick[0] = pick[1] = pick[2] = 0;
+	snprintf(name, size, "%s_%s%s", adjectives[pick[0] % 16], people[pick[1] % 16],
+		 pick[2] % 4 ? "" : "2");
+}
+
+/* The id of the container called `name`, if there is one (the caller holds the lock). */
+static bool name_taken(const char *root, const char *name, char *id, size_t size)
+{
+	DIR *dir = opendir(root);
+	struct dirent *entry;
+	bool taken = false;
+
+	if (dir == NULL)
+		return false;
+	while (!taken && (entry = readdir(dir)) != NULL) {
+		static struct container_config other;
+		char path[PATH_MAX];
+
+		if (!is_container_id(entry->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, entry->d_name);
+		if (state_read_config(path, &other) == 0 && strcmp(other.name, name) == 0) {
+			snprintf(id, size, "%s", entry->d_name);
+			taken = true;
+		}
+	}
+	closedir(dir);
+	return taken;
+}
+
+void container_create_managed(struct container *c)
+{
+	struct container_record rec = { .owner = getpid(), .created = time(NULL) };
+	const char *root = state_root();
+	char other[CONTAINER_ID_LEN + 1];
+	int lock, err;
+
+	new_id(c->id);
+	memcpy(rec.id, c->id, sizeof(rec.id));
+	rec.owner_start = proc_start_time(rec.owner);
+	c->config.created = state_now();
+	/* docker's default hostname: the short id. */
+	if (c->config.hostname[0] == '\0')
+		snprintf(c->config.hostname, sizeof(c->config.hostname), "%.12s", c->id);
+	c->state = (struct container_state){ .status = STATUS_CREATED };
+	trace("container id %s", c->id);
+
+	lock = rundir_lock_root();
+	if (mkdir(root, 0711) == -1 && errno != EEXIST) {
+		err = errno;
+		lock_release(lock);
+		errno = err;
+		die_errno(NULL, "mkdir(%s)", quote(root));
+	}
+	if (c->config.name[0] == '\0') {
+		do
+			make_up_name(c->config.name, sizeof(c->config.name));
+		while (name_taken(root, c->config.name, other, sizeof(other)));
+	} else if (name_taken(root, c->config.name, other, sizeof(other))) {
+		lock_release(lock);
+		die("Conflict. The container name \"/%s\" is already in use by container \"%s\". "
+		    "You have to remove (or rename) that container to be able to reuse that name.",
+		    c->config.name, other);
+	}
+	if (rundir_create(&c->run, root, c->id) == -1 || write_record(c->run.path, &rec) == -1 ||
+	    state_write_config(c->run.path, &c->config) == -1 ||
+	    state_write(c->run.path, &c->state) == -1 || rundir_make_layers(&c->run) == -1) {
+		err = errno;
+		lock_release(lock);
+		errno = err;
+		if (c->run.path[0])
+			rundir_remove_tree(c->run.path, NULL);
+		die_errno(NULL, "create the container's directory %s", quote(c->run.path));
+	}
+	lock_release(lock);
+	cleanup_on_exit(undo_container, c);
+	fault_point("create");
+}
+
+int container_claim(const char *dir)
+{
+	struct container_record rec;
+
+	if (container_read_record(dir, &rec) == -1)
+		return -1;
+	rec.owner = getpid();
+	rec.owner_start = proc_start_time(rec.owner);
+	return write_record(dir, &rec);
+}
+
+int container_find(const char *query, char *dir, size_t size, char *why, size_t why_size)
+{
+	const char *root = state_root();
+	DIR *list = opendir(root);
+	struct dirent *entry;
+	int matches = 0;
+	size_t len = strlen(query);
+
+	if (list != NULL) {
+		while ((entry = readdir(list)) != NULL) {
+			static struct container_config config;
+			char path[PATH_MAX];
+
+			if (!is_container_id(entry->d_name))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", root, entry->d_name);
+			/* A name matches whole, and wins over any id prefix. */
+			if (state_read_config(path, &config) == 0 && strcmp(config.name, query) == 0) {
+				snprintf(dir, size, "%s", path);
+				closedir(list);
+				return 0;
+			}
+			if (len > 0 && strncmp(entry->d_name, query, len) == 0) {
+				snprintf(dir, size, "%s", path);
+				matches++;
+			}
+		}
+		closedir(list);
+	}
+	if (matches == 1)
+		return 0;
+	if (matches > 1)
+		snprintf(why, why_size, "Error: multiple IDs found with provided prefix: %s", query);
+	else
+		snprintf(why, why_size, "Error: No such container: %s", query);
+	return -1;
+}
+
+int container_load(const char *dir, struct container_config *config,
+		   struct container_state *state)
+{
+	struct container_record rec;
+
+	if (state_read_config(dir, config) == -1 || state_read(dir, state) == -1)
+		return -1;
+	if (state->status != STATUS_RUNNING && state->status != STATUS_CREATED)
+		return 0;
+	if (container_read_record(dir, &rec) == 0 && container_owner_alive(&rec))
+		return 0;
+	/* The shim is gone without a word: the container went with it. */
+	state->status = STATUS_DEAD;
+	state->finished = state_now();
+	state->exit_code = 128 + SIGKILL;
+	snprintf(state->error, sizeof(state->error),
+		 "its shim died; the kernel killed the container with it");
+	state_write(dir, state);
+	cg_remove_leftovers(rec.id[0] ? rec.id : strrchr(dir, '/') + 1);
+	net_remove_leftovers(strrchr(dir, '/') + 1);
+	bridge_remove_if_unused();
+	return 0;
+}
+
+int container_delete(const char *dir)
+{
+	const char *id = strrchr(dir, '/') + 1;
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	struct container_record rec;
+
+	/* The shim itself may be deleting it (--rm): then it is not ours to wait for. */
+	for (int tries = 0; container_read_record(dir, &rec) == 0 && rec.owner != getpid() &&
+			    container_owner_alive(&rec); tries++) {
+		if (tries == 500) {
+			warn("%.12s: its shim (pid %d) is still tearing down", id, rec.owner);
+			errno = EBUSY;
+			return -1;
+		}
+		nanosleep(&pause, NULL);
+	}
+
+	/* A shim removing its own container (--rm) took its cgroup and network
+	 * down itself; for anyone else, they are leftovers. */
+	if (container_read_record(dir, &rec) == -1 || rec.owner != getpid()) {
+		cg_remove_leftovers(id);
+		net_remove_leftovers(id);
+		bridge_remove_if_unused();
+	}
+	if (rundir_remove_tree(dir, RECORD) == -1)
+		return -1;
+	/* The last one out takes <root>/containers, and the root, with it. */
+	remove_containers_dir_if_empty();
+	rundir_remove_root_if_empty();
+	return 0;
+}
+
+void container_kill_owner(const char *dir)
+{
+	struct container_record rec;
+
+	if (container_read_record(dir, &rec) == 0 && rec.owner != getpid() &&
+	    container_owner_alive(&rec))
+		kill(rec.owner, SIGKILL);
+}
+
+int container_each(void (*each)(const char *dir, void *arg), void *arg)
+{
+	const char *root = state_root();
+	struct dirent **names;
+	int n = scandir(root, &names, NULL, alphasort);
+
+	if (n == -1)
+		return errno == ENOENT ? 0 : -1;
+	for (int i = 0; i < n; i++) {
+		char path[PATH_MAX];
+
+		if (is_container_id(names[i]->d_name)) {
+			snprintf(path, sizeof(path), "%s/%s", root, names[i]->d_name);
+			each(path, arg);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}
