@@ -19,12 +19,6 @@ void log_init(const char *argv0)
 
 	progname = slash ? slash + 1 : argv0;
 	clock_gettime(CLOCK_MONOTONIC, &started);
-	/*
-	 * A reader that went away (`| head`, a closed terminal) must not kill
-	 * the runtime half-way through its cleanup: a write then fails with
-	 * EPIPE instead. The command gets the default back before execve().
-	 */
-	signal(SIGPIPE, SIG_IGN);
 }
 
 const char *log_progname(void)

@@ -270,7 +270,7 @@ void cg_remove_leftovers(const char *id)
 	for (int i = 0; i < n; i++) {
 		if (access(paths[i], F_OK) == -1)
 			continue;
-		trace("cgroup %s was left by a run that was killed", paths[i]);
+		trace("cgroup %s: what runs in it is killed, then it is removed", paths[i]);
 		if (remove_group(paths[i], driver->has_kill_file) == 0 && geteuid() == 0)
 			remove_parent_if_empty(paths[i]);
 	}

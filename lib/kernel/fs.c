@@ -323,3 +323,18 @@ void fs_mount_minimal_dev(const char *target)
 			die_errno(NULL, "symlink(\"%s\")", path);
 	}
 }
+
+void fs_enter_workdir(const char *path)
+{
+	char partial[PATH_MAX];
+
+	for (const char *slash = path; (slash = strchr(slash + 1, '/')) != NULL;) {
+		snprintf(partial, sizeof(partial), "%.*s", (int)(slash - path), path);
+		mkdir(partial, 0755);
+	}
+	if (mkdir(path, 0755) == -1 && errno != EEXIST)
+		die_errno(NULL, "mkdir(%s) for the working directory", quote(path));
+	if (chdir(path) == -1)
+		die_errno(NULL, "chdir(%s)", quote(path));
+	fs_check_cwd_inside(path);
+}

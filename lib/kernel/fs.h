@@ -80,6 +80,10 @@ void fs_mount_tmpfs(const char *target, const char *options);
  */
 void fs_check_cwd_inside(const char *path);
 
+/* chdir() to `path`, made first (with its parents, 0755) if the image has
+ * none, as docker does for -w; then fs_check_cwd_inside(). Dies on failure. */
+void fs_enter_workdir(const char *path);
+
 /*
  * Docker's masked and read-only paths, under a /proc and /sys already
  * mounted and a /dev that has null: /dev/null over the files and an empty

@@ -371,7 +371,7 @@ void proc_exec_with_env(char **argv, char **env, int report_fd)
 static void exec_now(char **argv, int report_fd)
 {
 	close_inherited_fds();
-	signal(SIGPIPE, SIG_DFL);   /* log_init() ignored it for the runtime */
+	signal(SIGPIPE, SIG_DFL);   /* proc_ignore_sigpipe() was for the runtime only */
 	trace("execve(\"%s\")", argv[0]);
 	execvp(argv[0], argv);
 
@@ -385,4 +385,9 @@ static void exec_now(char **argv, int report_fd)
 		/* the shim is gone: our exit status still says it */
 	}
 	exit(status);
+}
+
+void proc_ignore_sigpipe(void)
+{
+	signal(SIGPIPE, SIG_IGN);
 }

@@ -82,6 +82,14 @@ void proc_exec_with_env(char **argv, char **env, int report_fd) __attribute__((n
 void proc_set_dumpable(bool dumpable);
 
 /*
+ * Ignore SIGPIPE in the runtime: a reader that went away (`| head`, a
+ * closed terminal) must not kill it half-way through its cleanup — a
+ * write then fails with EPIPE instead. Every step's main() calls it first;
+ * proc_exec_with_env() gives the command the default back.
+ */
+void proc_ignore_sigpipe(void);
+
+/*
  * Close every fd but 0-2 and the `nkeep` in `keep`: a process that stays
  * (08's shim, its port proxy) holds nothing of the process it came from.
  */

@@ -137,3 +137,20 @@ int pty_relay(int master, int in, int out)
 		}
 	}
 }
+
+static struct termios saved_terminal;
+static int raw_fd = -1;
+
+static void restore_at_exit(void)
+{
+	if (raw_fd != -1)
+		pty_restore(raw_fd, &saved_terminal);
+}
+
+void pty_make_raw_until_exit(int fd)
+{
+	if (raw_fd != -1 || !isatty(fd) || pty_make_raw(fd, &saved_terminal) == -1)
+		return;
+	raw_fd = fd;
+	atexit(restore_at_exit);
+}

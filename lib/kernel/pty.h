@@ -32,6 +32,10 @@ int pty_receive_fd(int sock);
 int pty_make_raw(int fd, struct termios *saved);
 void pty_restore(int fd, const struct termios *saved);
 
+/* The user's terminal on `fd` (if it is one) raw until this process exits:
+ * the container's terminal does the echo and the line editing. */
+void pty_make_raw_until_exit(int fd);
+
 /*
  * Copy the user's input (`in`) to the master and the master's output to
  * `out`, until the last user of the terminal closes it (EIO) — the window

@@ -184,18 +184,19 @@ void bridge_connect_container(struct net_link *link, const char *id, pid_t pid,
 	net_configure_eth0(pid, &link->lease);
 }
 
-void bridge_unplug_container(struct net_link *link)
+void bridge_unplug(const char *id)
 {
+	char host_if[IF_NAMESIZE];
 	int lock;
 
-	if (!link->connected)
-		return;
-	link->connected = false;
+	net_host_if_name(host_if, id);
+	if (if_nametoindex(host_if) == 0)
+		return; /* gone with its namespace already, or never made (--net none) */
 	/* Under the lock: the ports are what the last one out counts. ENODEV:
 	 * the namespace went first and took the pair with it. */
 	lock = take_lock();
-	if (net_link_set_master(link->host_if, NULL) == -1 && errno != ENODEV)
-		warn_errno("netlink: take %s out of %s", link->host_if, BRIDGE_NAME);
+	if (net_link_set_master(host_if, NULL) == -1 && errno != ENODEV)
+		warn_errno("netlink: take %s out of %s", host_if, BRIDGE_NAME);
 	if (lock != -1)
 		lock_release(lock);
 }

@@ -45,7 +45,7 @@ void bridge_connect_container(struct net_link *link, const char *id, pid_t pid,
  * veth itself is the kernel's to delete with the container's network
  * namespace, as in step 05). Warns only.
  */
-void bridge_unplug_container(struct net_link *link);
+void bridge_unplug(const char *id);
 
 /*
  * Delete the bridge if no port is left: after the last container's unplug,

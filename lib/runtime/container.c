@@ -5,6 +5,7 @@
 #include "base/fault.h"
 #include "base/lock.h"
 #include "base/log.h"
+#include "base/error.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -78,10 +79,11 @@ int container_read_record(const char *dir, struct container_record *rec)
 	int found = 0;
 	FILE *f;
 
+	/* Cleared first: a caller that looks at it after a failure sees nothing, not garbage. */
+	memset(rec, 0, sizeof(*rec));
 	snprintf(path, sizeof(path), "%s/" RECORD, dir);
 	if ((f = fopen(path, "re")) == NULL)
 		return -1;
-	memset(rec, 0, sizeof(*rec));
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "id %64s", rec->id) == 1)
 			found |= 1;
@@ -107,8 +109,7 @@ static void remove_leftovers(const char *root, const char *id, const struct cont
 	snprintf(path, sizeof(path), "%s/%s", root, id);
 	trace("container %.12s: its owner (pid %d) is gone: removing what it left", id,
 	      rec->owner);
-	cg_remove_leftovers(id);
-	net_remove_leftovers(id);
+	container_teardown(id, TEARDOWN_BY_OTHER);
 	rundir_remove_tree(path, RECORD);
 }
 
@@ -238,13 +239,12 @@ static bool name_taken(const char *root, const char *name, char *id, size_t size
 	if (dir == NULL)
 		return false;
 	while (!taken && (entry = readdir(dir)) != NULL) {
-		static struct container_config other;
-		char path[PATH_MAX];
+		char path[PATH_MAX], other[STATE_NAME_LEN];
 
 		if (!is_container_id(entry->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", root, entry->d_name);
-		if (state_read_config(path, &other) == 0 && strcmp(other.name, name) == 0) {
+		if (state_read_name(path, other, sizeof(other)) == 0 && strcmp(other, name) == 0) {
 			snprintf(id, size, "%s", entry->d_name);
 			taken = true;
 		}
@@ -313,7 +313,7 @@ int container_claim(const char *dir)
 	return write_record(dir, &rec);
 }
 
-int container_find(const char *query, char *dir, size_t size, char *why, size_t why_size)
+int container_find(const char *query, char *dir, size_t size, struct error *err)
 {
 	const char *root = state_root();
 	DIR *list = opendir(root);
@@ -323,14 +323,13 @@ int container_find(const char *query, char *dir, size_t size, char *why, size_t 
 
 	if (list != NULL) {
 		while ((entry = readdir(list)) != NULL) {
-			static struct container_config config;
-			char path[PATH_MAX];
+			char path[PATH_MAX], name[STATE_NAME_LEN];
 
 			if (!is_container_id(entry->d_name))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", root, entry->d_name);
 			/* A name matches whole, and wins over any id prefix. */
-			if (state_read_config(path, &config) == 0 && strcmp(config.name, query) == 0) {
+			if (state_read_name(path, name, sizeof(name)) == 0 && strcmp(name, query) == 0) {
 				snprintf(dir, size, "%s", path);
 				closedir(list);
 				return 0;
@@ -345,37 +344,115 @@ int container_find(const char *query, char *dir, size_t size, char *why, size_t 
 	if (matches == 1)
 		return 0;
 	if (matches > 1)
-		snprintf(why, why_size, "Error: multiple IDs found with provided prefix: %s", query);
-	else
-		snprintf(why, why_size, "Error: No such container: %s", query);
-	return -1;
+		return error_set(err, "Error: multiple IDs found with provided prefix: %s", query);
+	return error_set(err, "Error: No such container: %s", query);
 }
 
-int container_load(const char *dir, struct container_config *config,
-		   struct container_state *state)
-{
-	struct container_record rec;
+/* ---- one lifecycle ------------------------------------------------------------ */
 
-	if (state_read_config(dir, config) == -1 || state_read(dir, state) == -1)
-		return -1;
-	if (state->status != STATUS_RUNNING && state->status != STATUS_CREATED)
-		return 0;
-	if (container_read_record(dir, &rec) == 0 && container_owner_alive(&rec))
-		return 0;
-	/* The shim is gone without a word: the container went with it. */
-	state->status = STATUS_DEAD;
-	state->finished = state_now();
-	state->exit_code = 128 + SIGKILL;
-	snprintf(state->error, sizeof(state->error),
-		 "its shim died; the kernel killed the container with it");
-	state_write(dir, state);
-	cg_remove_leftovers(rec.id[0] ? rec.id : strrchr(dir, '/') + 1);
-	net_remove_leftovers(strrchr(dir, '/') + 1);
-	bridge_remove_if_unused();
+bool container_is_active(const struct container_state *state)
+{
+	return state->status == STATUS_CREATED || state->status == STATUS_RUNNING;
+}
+
+/*
+ * The allowed moves, runc's state machine with docker's names: created →
+ * running → exited; created → exited when the command could not be
+ * executed; dead from created or running when the shim died (rm and the
+ * sweep write that, never a read). created → created adds what the shim
+ * learned (PID 1, its cgroups) before the command runs.
+ */
+static bool allowed(enum container_status from, enum container_status to)
+{
+	switch (from) {
+	case STATUS_CREATED:
+		return true;
+	case STATUS_RUNNING:
+		return to == STATUS_EXITED || to == STATUS_DEAD;
+	default:
+		return false;
+	}
+}
+
+int container_set_status(const char *dir, struct container_state *state,
+			 enum container_status to, struct error *err)
+{
+	struct container_state now;
+
+	/* What is on disk is the truth: another process may have moved it on. */
+	if (state_read(dir, &now) == -1)
+		return error_errno(err, "read the state of %s", dir);
+	if (!allowed(now.status, to)) {
+		errno = EINVAL;
+		return error_set(err, "container %.12s: no way from %s to %s", strrchr(dir, '/') + 1,
+				 state_status_name(now.status), state_status_name(to));
+	}
+	state->status = to;
+	if (state_write(dir, state) == -1)
+		return error_errno(err, "write the state of %s", dir);
+	trace("state of %.12s: %s -> %s", strrchr(dir, '/') + 1, state_status_name(now.status),
+	      state_status_name(to));
 	return 0;
 }
 
-int container_delete(const char *dir)
+/*
+ * Is PID 1 still the process the state names? Its PID with its start time:
+ * a PID that the kernel handed to another process since has another start
+ * time (and a zombie has none: it has exited).
+ */
+bool container_pid1_alive(const struct container_state *state)
+{
+	return state->pid > 0 && state->pid_start != 0 &&
+	       proc_start_time(state->pid) == state->pid_start;
+}
+
+int container_load(const char *dir, struct container_config *config,
+		   struct container_state *state, struct error *err)
+{
+	struct container_record rec;
+
+	if (state_read_config(dir, config) == -1)
+		return error_errno(err, "read %s/config", dir);
+	if (state_read(dir, state) == -1)
+		return error_errno(err, "read %s/state", dir);
+	if (!container_is_active(state))
+		return 0;
+	if (container_read_record(dir, &rec) == 0 && container_owner_alive(&rec))
+		return 0;
+	/*
+	 * The shim is gone without a word: PID 1 went with it (its parent-death
+	 * signal). That is what we report; the files stay as they are until rm
+	 * (or the sweep) removes what it left: reading never changes a thing.
+	 */
+	state->status = STATUS_DEAD;
+	state->exit_code = 128 + SIGKILL;
+	snprintf(state->error, sizeof(state->error),
+		 "its shim died; the kernel killed the container with it");
+	return 0;
+}
+
+void container_teardown(const char *id, enum teardown_by by)
+{
+	/* Whatever still runs in its cgroup is killed, and the group removed. */
+	cg_remove_leftovers(id);
+	if (by == TEARDOWN_BY_SHIM) {
+		/*
+		 * PID 1 has just exited, and its network namespace goes with its
+		 * last process: the kernel deletes the veth pair then, 10-40 ms
+		 * later, in the background. Out of the bridge now, so the port
+		 * count is right at once; the shim removes an unused bridge after
+		 * it told the CLI the exit status (nobody need wait for that).
+		 */
+		bridge_unplug(id);
+		return;
+	}
+	/* A dead owner's leftovers: its veth may outlive it (a namespace held
+	 * open elsewhere), so delete it now, and the bridge if it was the last. */
+	net_remove_leftovers(id);
+	bridge_remove_if_unused();
+}
+
+int container_delete(const char *dir, struct error *err)
 {
 	const char *id = strrchr(dir, '/') + 1;
 	struct timespec pause = { 0, 10 * 1000 * 1000 };
@@ -385,22 +462,19 @@ int container_delete(const char *dir)
 	for (int tries = 0; container_read_record(dir, &rec) == 0 && rec.owner != getpid() &&
 			    container_owner_alive(&rec); tries++) {
 		if (tries == 500) {
-			warn("%.12s: its shim (pid %d) is still tearing down", id, rec.owner);
 			errno = EBUSY;
-			return -1;
+			return error_set(err, "%.12s: its shim (pid %d) is still tearing down", id,
+					 rec.owner);
 		}
 		nanosleep(&pause, NULL);
 	}
 
-	/* A shim removing its own container (--rm) took its cgroup and network
-	 * down itself; for anyone else, they are leftovers. */
-	if (container_read_record(dir, &rec) == -1 || rec.owner != getpid()) {
-		cg_remove_leftovers(id);
-		net_remove_leftovers(id);
-		bridge_remove_if_unused();
-	}
+	/* A shim removing its own container (--rm) took it down already; for
+	 * anyone else, what is left is the dead owner's to clean. */
+	if (container_read_record(dir, &rec) == -1 || rec.owner != getpid())
+		container_teardown(id, TEARDOWN_BY_OTHER);
 	if (rundir_remove_tree(dir, RECORD) == -1)
-		return -1;
+		return error_errno(err, "remove %s", dir);
 	/* The last one out takes <root>/containers, and the root, with it. */
 	remove_containers_dir_if_empty();
 	rundir_remove_root_if_empty();

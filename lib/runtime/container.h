@@ -25,6 +25,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "base/error.h"
 #include "kernel/cgroup.h"
 #include "kernel/idmap.h"
 #include "kernel/net.h"
@@ -102,26 +103,61 @@ int container_claim(const char *dir);
 
 /*
  * Find a container by name, or by a unique prefix of its id, and put its
- * directory in `dir`. -1 with a reason in docker's words in `why`.
+ * directory in `dir`. -1 with docker's words in `err`.
  */
-int container_find(const char *query, char *dir, size_t size, char *why, size_t why_size);
+int container_find(const char *query, char *dir, size_t size, struct error *err);
+
+/* ---- one lifecycle --------------------------------------------------------
+ *
+ *      create          start           PID 1 exits
+ *   ──────────> created ─────> running ───────────> exited ──rm──> (gone)
+ *                  │              │
+ *                  └──────────────┴── the shim died ──> dead ──rm──> (gone)
+ *
+ * Only two writers move a container along: the shim (created, running,
+ * exited) and rm (dead, then gone). Reading never changes anything: a
+ * container whose shim is gone is *reported* dead by container_load(), and
+ * what it left stays until rm -f (or the sweep) calls the one teardown.
+ */
+
+/* created or running: a shim is (or should be) looking after it. */
+bool container_is_active(const struct container_state *state);
 
 /*
- * Read a container's config and state, and face what happened while nobody
- * looked: a state that says running (or created) whose owner is gone means
- * the shim died — PID 1 died with it (its parent-death signal) — so the
- * container is dead: say so in its state, and remove its cgroup and veth.
- * -1 and errno if the files cannot be read.
+ * Read a container's config and state, and what the kernel says of its
+ * shim: an active state whose shim is gone is reported dead (in `state`
+ * only: nothing is written). -1 and `err` if a file cannot be read.
  */
 int container_load(const char *dir, struct container_config *config,
-		   struct container_state *state);
+		   struct container_state *state, struct error *err);
+
+/* Move the container in `dir` to `to`, with the rest of `state`, if the
+ * state machine allows it from what the file says now; -1 and `err` if not. */
+int container_set_status(const char *dir, struct container_state *state,
+			 enum container_status to, struct error *err);
+
+/* Is PID 1 still the process the state names (its PID and start time)? */
+bool container_pid1_alive(const struct container_state *state);
 
 /*
- * Remove a stopped container: what it may have left, and its directory —
- * once its owner (the shim, finishing its teardown) is gone; -1 if the
- * owner is still there after a few seconds.
+ * The one teardown: what a container holds on the host besides its
+ * directory — its cgroup (and any process left in it), the host end of its
+ * veth, the bridge if it was the last port. By id, so the shim at exit, rm,
+ * and the sweep of a dead owner's leftovers (steps 04-08) all call the same.
+ * Warns and goes on.
  */
-int container_delete(const char *dir);
+enum teardown_by {
+	TEARDOWN_BY_SHIM,    /* the shim, as its PID 1 has exited */
+	TEARDOWN_BY_OTHER,   /* rm, or the sweep: the owner is gone */
+};
+void container_teardown(const char *id, enum teardown_by by);
+
+/*
+ * Remove a stopped (or dead) container: the teardown, and its directory —
+ * once its owner (the shim, finishing its teardown) is gone; -1 and `err`
+ * if the owner is still there after a few seconds.
+ */
+int container_delete(const char *dir, struct error *err);
 
 /* rm -f of a container whose state is damaged: SIGKILL its owner, if alive. */
 void container_kill_owner(const char *dir);

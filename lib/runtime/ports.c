@@ -234,7 +234,6 @@ static void run_proxy(const int *listeners, const struct port_mapping *p, int n,
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGCHLD, SIG_IGN);  /* relays are reaped by the kernel */
-	signal(SIGPIPE, SIG_IGN);
 	for (int i = 0; i < n; i++)
 		fds[i] = (struct pollfd){ .fd = listeners[i], .events = POLLIN };
 

@@ -67,8 +67,6 @@ pid_t shim_spawn(struct container *c, struct shim_link *link)
 	 */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		die_errno(NULL, "prctl(PR_SET_CHILD_SUBREAPER)");
-	/* A CLI that went away must not kill us with SIGPIPE when we write to it. */
-	signal(SIGPIPE, SIG_IGN);
 	if (container_claim(c->run.path) == -1)
 		die_errno(NULL, "record the shim as the owner of %s", c->run.path);
 	trace("shim %d: setsid(), PR_SET_CHILD_SUBREAPER, owner of %.12s", getpid(), c->id);
@@ -223,6 +221,7 @@ static void pass_on_exec_error(struct container *c, struct shim_link *link)
 
 void shim_report_started(struct container *c, struct shim_link *link)
 {
+	struct error err;
 	char ok[32];
 	int null, failed;
 
@@ -236,7 +235,6 @@ void shim_report_started(struct container *c, struct shim_link *link)
 	failed = wait_for_exec(link);
 
 	/* A command that never ran leaves the container "created", as docker's does. */
-	c->state.status = failed ? STATUS_CREATED : STATUS_RUNNING;
 	c->state.pid = c->init.pid;
 	c->state.pid_start = proc_start_time(c->init.pid);
 	c->state.started = state_now();
@@ -248,8 +246,9 @@ void shim_report_started(struct container *c, struct shim_link *link)
 	c->state.ncgroups = c->cg.npaths;
 	for (int i = 0; i < c->cg.npaths; i++)
 		snprintf(c->state.cgroups[i], PATH_MAX, "%s", c->cg.paths[i]);
-	if (state_write(c->run.path, &c->state) == -1)
-		die_errno(NULL, "write the state of %s", c->run.path);
+	if (container_set_status(c->run.path, &c->state, failed ? STATUS_CREATED : STATUS_RUNNING,
+				 &err) == -1)
+		error_die(&err);
 
 	/* Up: from here on the shim tears down itself, and keeps the directory. */
 	cleanup_forget();
@@ -364,6 +363,7 @@ int shim_serve(struct container *c, struct shim_link *link)
 	sigset_t mask;
 	int drain_ms = -1, status;
 	struct cg_usage usage;
+	struct error err;
 
 	snprintf(path, sizeof(path), "%s/log", c->run.path);
 	loop.log = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
@@ -446,23 +446,21 @@ int shim_serve(struct container *c, struct shim_link *link)
 
 	/* How it ended, what it used, and whether the OOM killer ended it. */
 	status = loop.exited ? proc_exit_status(loop.wstatus) : 128 + SIGKILL;
-	c->state.status = STATUS_EXITED;
 	c->state.exit_code = status;
 	c->state.finished = state_now();
 	if (cg_read_usage(&c->cg, &usage) == 0)
 		c->state.oom_killed = usage.oom_killed && status == 128 + SIGKILL;
-	if (state_write(c->run.path, &c->state) == -1)
-		warn_errno("write the state of %s", c->run.path);
+	if (container_set_status(c->run.path, &c->state, STATUS_EXITED, &err) == -1)
+		error_print(&err);
 	trace("container %.12s exited with status %d", c->id, status);
 
-	/* What it had on the host: its published ports, cgroup and bridge port
-	 * (the veth is the kernel's: net.c); the writable layer stays for
+	/* What it had on the host: its published ports (our child), then the
+	 * one teardown (cgroup, bridge port); the writable layer stays for
 	 * `logs` and `rm`. */
 	ports_stop_proxy(c->proxy);
-	cg_destroy(&c->cg);
-	bridge_unplug_container(&c->link);
-	if (c->config.autoremove)
-		container_delete(c->run.path);
+	container_teardown(c->id, TEARDOWN_BY_SHIM);
+	if (c->config.autoremove && container_delete(c->run.path, &err) == -1)
+		error_print(&err);
 	/* A foreground `run` returns when all of the above is done... */
 	if (link->done[1] != -1) {
 		if (write(link->done[1], &status, sizeof(status)) < 0) {
@@ -498,7 +496,6 @@ void shim_relay_exec(int in_w, int out_r, int err_r)
 {
 	int in = in_w == -1 ? -1 : STDIN_FILENO, out = STDOUT_FILENO, err = STDERR_FILENO;
 
-	signal(SIGPIPE, SIG_IGN);
 	while (out_r != -1 || err_r != -1) {
 		struct pollfd fds[3] = { { .fd = out_r, .events = POLLIN },
 					 { .fd = err_r, .events = POLLIN },

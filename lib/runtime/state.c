@@ -325,6 +325,35 @@ static int config_line(const char *key, char *value, void *arg)
 	return 0; /* a key from a newer stepbox: not ours to judge */
 }
 
+struct name_search {
+	char *name;
+	size_t size;
+	bool found;
+};
+
+static int name_line(const char *key, char *value, void *arg)
+{
+	struct name_search *search = arg;
+
+	if (strcmp(key, "name") != 0 || search->found)
+		return 0;
+	search->found = true;
+	return copy(search->name, search->size, value);
+}
+
+int state_read_name(const char *dir, char *name, size_t size)
+{
+	struct name_search search = { name, size, false };
+
+	if (read_lines(dir, "config", name_line, &search) == -1)
+		return -1;
+	if (!search.found) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
 int state_read_config(const char *dir, struct container_config *config)
 {
 	memset(config, 0, sizeof(*config));

@@ -93,6 +93,8 @@ const char *state_root(void);
 /* Write or read <dir>/config and <dir>/state. */
 int state_write_config(const char *dir, const struct container_config *config);
 int state_read_config(const char *dir, struct container_config *config);
+/* Only the container's name, from <dir>/config: what a search by name needs. */
+int state_read_name(const char *dir, char *name, size_t size);
 int state_write(const char *dir, const struct container_state *state);
 int state_read(const char *dir, struct container_state *state);
 

@@ -26,6 +26,7 @@ int main(int argc, char **argv)
 	struct options o;
 
 	log_init(argv[0]);
+	proc_ignore_sigpipe();   /* a reader that went away (| head) must not stop our cleanup */
 	opts_parse(&o, argc, argv, 0, "Run CMD with ROOTFS as its root directory (chroot).");
 
 	/* Change the root, and the working directory with it. */

@@ -51,6 +51,7 @@ int main(int argc, char **argv)
 	int status;
 
 	log_init(argv[0]);
+	proc_ignore_sigpipe();   /* a reader that went away (| head) must not stop our cleanup */
 	opts_parse(&c.opts, argc, argv, OPT_HOSTNAME, SUMMARY);
 
 	/* A runtime killed by SIGKILL could not unmount its /proc: do it now. */

@@ -76,6 +76,7 @@ int main(int argc, char **argv)
 	int status;
 
 	log_init(argv[0]);
+	proc_ignore_sigpipe();   /* a reader that went away (| head) must not stop our cleanup */
 	opts_parse(&c.opts, argc, argv, OPT_HOSTNAME | OPT_LAYER | OPT_NET, SUMMARY);
 
 	/* An id of its own, and a run directory named after it, with its record. */

@@ -103,6 +103,7 @@ int main(int argc, char **argv)
 	int status;
 
 	log_init(argv[0]);
+	proc_ignore_sigpipe();   /* a reader that went away (| head) must not stop our cleanup */
 	opts_parse(&c.opts, argc, argv, OPT_HOSTNAME | OPT_LAYER | OPT_NET | OPT_USERNS, SUMMARY);
 
 	/* Who the container's root is on the host; without sudo also --net none. */

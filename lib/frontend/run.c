@@ -1,0 +1,298 @@
+/*
+ * run — docker's `run` in the front end: its flags, read into the
+ * container's config (the image's defaults first, then what the user
+ * said), the host ports bound before anything exists, and a foreground
+ * run's attachment to its container: signals passed on to PID 1, the
+ * user's terminal raw while the container has its own.
+ *
+ * What run then does — create, the shim, start — is the lecture, in
+ * steps/08-full-container/main.c.
+ */
+#define _GNU_SOURCE
+#include "frontend/run.h"
+#include "base/log.h"
+#include "frontend/image.h"
+#include "kernel/caps.h"
+#include "kernel/opts.h"
+#include "kernel/pty.h"
+#include "kernel/userns.h"
+#include "runtime/ports.h"
+#include "runtime/volume.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void run_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: %s run [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+		"Create and run a new container from an image (see: images).\n\n"
+		"  -d, --detach           run in the background and print the container's ID\n"
+		"  -i, --interactive      keep stdin open\n"
+		"  -t, --tty              give the container a terminal of its own\n"
+		"      --rm               remove the container when it exits\n"
+		"      --name NAME        a name ([a-zA-Z0-9][a-zA-Z0-9_.-]*); default: made up\n"
+		"      --init             a tiny init as PID 1: forwards signals, reaps orphans\n"
+		"  -e, --env K=V          set an environment variable (repeatable)\n"
+		"  -w, --workdir DIR      where the command starts (absolute)\n"
+		"      --hostname NAME    the container's hostname (default: the short ID)\n"
+		"  -m, --memory SIZE      memory limit, like 64m\n"
+		"      --cpus N           CPU time limit, like 0.5\n"
+		"      --pids-limit N     at most N processes\n"
+		"      --userns-remap START:COUNT  as root: a user namespace, 0 inside = START\n"
+		"      --net MODE         bridge (default as root: a port of the switch stepbox0),\n"
+		"                         none (only lo; always without root) or host (no\n"
+		"                         network namespace: the host's own)\n"
+		"  -p, --publish [IP:]HOSTPORT:CONTAINERPORT[/tcp]  relay a host port to the\n"
+		"                         container (default IP: every address of the host)\n"
+		"  -v, --volume SRC:DST[:ro]  a host path (/...) or a named volume at DST\n"
+		"      --tmpfs DST        a fresh tmpfs at DST\n"
+		"      --cap-add CAP, --cap-drop CAP  change Docker's 14 capabilities (names\n"
+		"                         of capabilities(7), like NET_ADMIN, or ALL)\n"
+		"      --security-opt seccomp=unconfined  no seccomp filter\n"
+		"      --privileged       every capability, no seccomp filter, no masked paths\n",
+		log_progname());
+}
+
+/* Add K=V to the environment, replacing an earlier K. */
+static void set_env(struct container_config *config, const char *pair)
+{
+	size_t key = strcspn(pair, "=");
+
+	for (int i = 0; i < config->nenv; i++)
+		if (strncmp(config->env[i], pair, key + 1) == 0) {
+			snprintf(config->env[i], STATE_ARG_LEN, "%s", pair);
+			return;
+		}
+	if (config->nenv == STATE_MAX_ENV || strlen(pair) >= STATE_ARG_LEN)
+		die("-e %s: at most %d variables of %d bytes", quote(pair), STATE_MAX_ENV,
+		    STATE_ARG_LEN - 1);
+	snprintf(config->env[config->nenv++], STATE_ARG_LEN, "%s", pair);
+}
+
+/* docker's flags into the container's config; dies (125) on any bad one. */
+void run_parse(struct container *c, int argc, char **argv, bool *detach)
+{
+	static const struct option longopts[] = {
+		{ "detach", no_argument, NULL, 'd' },    { "interactive", no_argument, NULL, 'i' },
+		{ "tty", no_argument, NULL, 't' },       { "rm", no_argument, NULL, 'R' },
+		{ "name", required_argument, NULL, 'n' }, { "init", no_argument, NULL, 'I' },
+		{ "env", required_argument, NULL, 'e' }, { "workdir", required_argument, NULL, 'w' },
+		{ "hostname", required_argument, NULL, 'H' },
+		{ "memory", required_argument, NULL, 'm' }, { "cpus", required_argument, NULL, 'C' },
+		{ "pids-limit", required_argument, NULL, 'P' },
+		{ "userns-remap", required_argument, NULL, 'U' },
+		{ "net", required_argument, NULL, 'N' }, { "help", no_argument, NULL, 'h' },
+		{ "volume", required_argument, NULL, 'v' }, { "tmpfs", required_argument, NULL, 'T' },
+		{ "publish", required_argument, NULL, 'p' },
+		{ "cap-add", required_argument, NULL, 'A' }, { "cap-drop", required_argument, NULL, 'D' },
+		{ "privileged", no_argument, NULL, 'X' },
+		{ "security-opt", required_argument, NULL, 'S' },
+		{ 0 }
+	};
+	struct container_config *config = &c->config;
+	const char *workdir = NULL, *net = NULL, *remap = NULL;
+	char why[512];
+	struct image image;
+	char *env[STATE_MAX_ENV];
+	int nenv = 0, key;
+	bool hostname_given = false;
+
+	config->seccomp = true;
+	optind = 1;
+	opterr = 0;
+	while ((key = getopt_long(argc, argv, "+ditm:e:w:v:p:", longopts, NULL)) != -1) {
+		capset_t set;
+
+		switch (key) {
+		case 'd': *detach = true; break;
+		case 'i': config->interactive = true; break;
+		case 't': config->tty = true; break;
+		case 'R': config->autoremove = true; break;
+		case 'I': config->init = true; break;
+		case 'n':
+			if (!state_valid_name(optarg))
+				die("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are "
+				    "allowed", quote(optarg));
+			snprintf(config->name, sizeof(config->name), "%s", optarg);
+			break;
+		case 'e':
+			if (strchr(optarg, '=') == NULL || optarg[0] == '=')
+				die("-e %s: expected KEY=VALUE", quote(optarg));
+			if (nenv < STATE_MAX_ENV)
+				env[nenv++] = optarg;
+			break;
+		case 'w':
+			if (optarg[0] != '/')
+				die("the working directory %s is invalid, it needs to be an absolute path",
+				    quote(optarg));
+			workdir = optarg;
+			break;
+		case 'H':
+			hostname_given = true;
+			opts_check_hostname(optarg);
+			snprintf(config->hostname, sizeof(config->hostname), "%s", optarg);
+			break;
+		case 'm': config->limits.memory = opts_parse_memory(optarg); break;
+		case 'C': config->limits.cpus = opts_parse_cpus(optarg); break;
+		case 'P': config->limits.pids = opts_parse_pids(optarg); break;
+		case 'U':
+			if (!userns_parse_range(optarg, &config->uids, why, sizeof(why)))
+				die("--userns-remap %s: %s", quote(optarg), why);
+			config->gids = config->uids;
+			remap = optarg;
+			break;
+		case 'N':
+			if (state_network_of(optarg) == -1)
+				die("--net %s: MODE is bridge, none or host", quote(optarg));
+			net = optarg;
+			break;
+		case 'p':
+			if (config->nports == PORTS_MAX)
+				die("at most %d published ports", PORTS_MAX);
+			if (ports_parse(optarg, &config->ports[config->nports], why, sizeof(why)) == -1)
+				die("%s", why);
+			config->nports++;
+			break;
+		case 'v':
+		case 'T':
+			if (config->nvolumes == VOLUME_MAX)
+				die("at most %d volumes", VOLUME_MAX);
+			if ((key == 'v' ? volume_parse(optarg, &config->volumes[config->nvolumes], why,
+						       sizeof(why))
+					: volume_parse_tmpfs(optarg, &config->volumes[config->nvolumes], why,
+							     sizeof(why))) == -1)
+				die("%s", why);
+			config->nvolumes++;
+			break;
+		case 'A':
+		case 'D':
+			if (!caps_parse(optarg, &set, why, sizeof(why)))
+				die("--cap-%s: %s", key == 'A' ? "add" : "drop", why);
+			*(key == 'A' ? &config->cap_add : &config->cap_drop) |= set;
+			break;
+		case 'X': config->privileged = true; break;
+		case 'S':
+			if (strcmp(optarg, "seccomp=unconfined") == 0)
+				config->seccomp = false;
+			else if (strcmp(optarg, "no-new-privileges") != 0 &&
+				 strcmp(optarg, "no-new-privileges=true") != 0)
+				die("--security-opt %s: stepbox knows seccomp=unconfined and "
+				    "no-new-privileges (always on)", quote(optarg));
+			break;
+		case 'h':
+			run_usage(stdout);
+			exit(0);
+		default:
+			die("run: unknown flag: %s — see: %s run --help", quote(argv[optind - 1]),
+			    log_progname());
+		}
+	}
+	if (optind >= argc)
+		die("\"run\" requires at least 1 argument: IMAGE [COMMAND] — see: %s run --help",
+		    log_progname());
+	/* The image: its layers, and the defaults -e, -w and COMMAND override. */
+	if (image_open(argv[optind], &image, why, sizeof(why)) == -1)
+		die("%s", why);
+	snprintf(config->image, sizeof(config->image), "%s", argv[optind]);
+	config->nlayers = image.nlayers;
+	memcpy(config->layers, image.layers, sizeof(image.layers));
+	if (optind + 1 < argc) {
+		for (int i = optind + 1; i < argc && config->nargs < STATE_MAX_ARGS; i++)
+			snprintf(config->args[config->nargs++], STATE_ARG_LEN, "%s", argv[i]);
+	} else {
+		for (int i = 0; i < image.ncmd; i++)
+			snprintf(config->args[config->nargs++], STATE_ARG_LEN, "%s", image.cmd[i]);
+	}
+	for (int i = 0; i < image.nenv; i++)
+		set_env(config, image.env[i]);
+	if (config->tty)
+		set_env(config, "TERM=xterm");
+	for (int i = 0; i < nenv; i++)
+		set_env(config, env[i]);
+	snprintf(config->workdir, sizeof(config->workdir), "%s", workdir ? workdir : image.workdir);
+
+	/* As root, like docker: no user namespace unless asked; without root, 06's. */
+	if (geteuid() != 0) {
+		if (remap)
+			die("--userns-remap %s: only root may map other IDs", quote(remap));
+		if (net && strcmp(net, "bridge") == 0)
+			die("--net bridge needs root: without sudo the network is --net none");
+		config->network = net ? state_network_of(net) : NETWORK_NONE;
+		config->userns = true;
+		config->uids = (struct id_range){ getuid(), 1 };
+		config->gids = (struct id_range){ getgid(), 1 };
+	} else {
+		config->userns = remap != NULL;
+		config->network = net ? state_network_of(net) : NETWORK_BRIDGE;
+	}
+	/* docker's device rule: mknod is allowed, opening a block device is not. */
+	config->limits.no_block_devices = geteuid() == 0 && !config->privileged;
+	/* docker shares the host's name along with its network. */
+	if (config->network == NETWORK_HOST && !hostname_given)
+		gethostname(config->hostname, sizeof(config->hostname) - 1);
+	if (config->nports > 0 && config->network != NETWORK_BRIDGE)
+		die("-p %s:%d:%d: publishing a port needs the bridge network (--net bridge, as root)",
+		    config->ports[0].host_ip, config->ports[0].host_port,
+		    config->ports[0].container_port);
+
+	/* A bind's source must be there; a named volume is made now, for the
+	 * container's root (the host's 0, or the start of its remapped range). */
+	for (int i = 0; i < config->nvolumes; i++)
+		if (volume_prepare(&config->volumes[i], config->userns ? config->uids.start : 0,
+				   config->userns ? config->gids.start : 0, why, sizeof(why)) == -1)
+			die("%s", why);
+}
+
+void run_bind_ports(struct container *c)
+{
+	char why[256];
+
+	for (int i = 0; i < c->config.nports; i++)
+		if ((c->port_fds[i] = ports_listen(&c->config.ports[i], why, sizeof(why))) == -1)
+			die("%s", why);
+}
+
+/* Foreground: a signal to `run` is meant for the container (docker's sig-proxy). */
+static pid_t foreground_pid1, foreground_shim;
+
+static void proxy_signal(int sig)
+{
+	if (sig == SIGWINCH) {
+		if (foreground_shim > 0)
+			kill(foreground_shim, SIGWINCH);
+	} else if (foreground_pid1 > 0)
+		kill(foreground_pid1, sig);
+}
+
+static void proxy_signals(const struct container *c, const struct shim_link *link)
+{
+	static const int proxied[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+				       SIGWINCH };
+	struct sigaction sa = { .sa_handler = proxy_signal };
+
+	foreground_pid1 = c->state.pid;
+	foreground_shim = link->shim;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(proxied) / sizeof(proxied[0]); i++)
+		sigaction(proxied[i], &sa, NULL);
+}
+
+int run_attach(struct container *c, struct shim_link *link)
+{
+	int status;
+
+	proxy_signals(c, link);
+	if (c->config.tty)
+		pty_make_raw_until_exit(STDIN_FILENO);
+	status = shim_wait_exited(link);
+	if (status == -1) {
+		warn("the shim of %.12s died before the container's end: see ps -a", c->id);
+		return EXIT_RUNTIME_ERROR;
+	}
+	return status;
+}
