@@ -1,6 +1,9 @@
+#define _GNU_SOURCE
 #include "base/log.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,9 +29,33 @@ const char *log_progname(void)
 	return progname;
 }
 
+/*
+ * The lines of several processes (the runtime, the shim, the container's
+ * child) go to one stderr. Each takes its time and writes its line while
+ * holding a lock on one shared file, so the lines come out in the order of
+ * their times. A POSIX record lock (fcntl) belongs to a process, not to the
+ * open file, so forked processes exclude each other though they share it.
+ */
+static int trace_lock_fd = -1;
+
 void trace_enable(void)
 {
 	tracing = true;
+	trace_lock_fd = memfd_create("stepbox-trace-order", MFD_CLOEXEC);
+}
+
+int trace_order_fd(void)
+{
+	return trace_lock_fd;
+}
+
+static void trace_order(short type)
+{
+	struct flock lock = { .l_type = type, .l_whence = SEEK_SET };
+
+	if (trace_lock_fd != -1)
+		while (fcntl(trace_lock_fd, F_SETLKW, &lock) == -1 && errno == EINTR)
+			;
 }
 
 const char *quote(const char *s)
@@ -71,26 +98,29 @@ static double ms_since_start(void)
 
 /*
  * One write() per line: the runtime and the container's first process both
- * trace to the same stderr, and a single write keeps their lines whole.
+ * trace to the same stderr, and a single write keeps their lines whole; the
+ * lock keeps them in time order.
  */
 void trace(const char *fmt, ...)
 {
-	char line[1024];
+	char body[1008], line[1024];
 	int len;
 	va_list ap;
 
 	if (!tracing)
 		return;
-	len = snprintf(line, sizeof(line), "[%8.3f ms] ", ms_since_start());
 	va_start(ap, fmt);
-	len += vsnprintf(line + len, sizeof(line) - len - 1, fmt, ap);
+	len = vsnprintf(body, sizeof(body), fmt, ap);
 	va_end(ap);
+	trace_order(F_WRLCK);
+	len = snprintf(line, sizeof(line), "[%8.3f ms] %s", ms_since_start(), body);
 	if (len > (int)sizeof(line) - 2)
 		len = sizeof(line) - 2;
 	line[len++] = '\n';
 	if (write(STDERR_FILENO, line, len) < 0) {
 		/* nowhere left to report it */
 	}
+	trace_order(F_UNLCK);
 }
 
 static void vreport(const char *fmt, va_list ap, int err, const char *hint)

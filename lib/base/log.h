@@ -21,6 +21,9 @@ const char *log_progname(void);
 
 /* --trace: print each kernel call to stderr as "[  0.123 ms] call(args)". */
 void trace_enable(void);
+/* The fd that keeps the lines of several processes in time order (-1 when
+ * not tracing): a process that closes inherited fds keeps this one. */
+int trace_order_fd(void);
 void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*

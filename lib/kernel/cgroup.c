@@ -4,6 +4,7 @@
 #include "base/cleanup.h"
 #include "base/fault.h"
 #include "base/log.h"
+#include "kernel/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -157,10 +158,9 @@ void cg_mount_readonly(const struct cgroup *cg, const char *target)
 		      cg->driver ? "cgroup v1 host" : "no cgroup of our own");
 		return;
 	}
-	if (mount("cgroup2", target, "cgroup2", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  NULL) == -1)
+	if (fs_mount("cgroup2", target, "cgroup2", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		     NULL) == -1)
 		die_errno(NULL, "mount(\"cgroup2\", \"%s\", \"cgroup2\", MS_RDONLY)", target);
-	trace("mount(\"cgroup2\", \"%s\", \"cgroup2\", MS_RDONLY)", target);
 }
 
 int cg_read_usage(const struct cgroup *cg, struct cg_usage *usage)

@@ -33,12 +33,48 @@ void fs_enter_chroot(const char *root)
 	trace("chdir(\"/\")");
 }
 
+/* ---- mount(2), traced as given ------------------------------------------- */
+
+/* "MS_NOSUID|MS_NODEV" for the flags we use; "0" for none. */
+static void mount_flag_names(unsigned long flags, char *out, size_t size)
+{
+	static const struct { unsigned long flag; const char *name; } names[] = {
+		{ MS_RDONLY, "MS_RDONLY" }, { MS_NOSUID, "MS_NOSUID" }, { MS_NODEV, "MS_NODEV" },
+		{ MS_NOEXEC, "MS_NOEXEC" }, { MS_REMOUNT, "MS_REMOUNT" }, { MS_BIND, "MS_BIND" },
+		{ MS_REC, "MS_REC" },       { MS_PRIVATE, "MS_PRIVATE" }, { MS_SLAVE, "MS_SLAVE" },
+		{ MS_SHARED, "MS_SHARED" }, { MS_RELATIME, "MS_RELATIME" },
+	};
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (flags & names[i].flag) {
+			len += snprintf(out + len, len < size ? size - len : 0, "%s%s",
+					len ? "|" : "", names[i].name);
+			flags &= ~names[i].flag;
+		}
+	if (flags || len == 0)
+		snprintf(out + len, len < size ? size - len : 0, "%s%#lx", len ? "|" : "", flags);
+}
+
+int fs_mount(const char *source, const char *target, const char *type, unsigned long flags,
+	     const char *data)
+{
+	char names[192];
+
+	if (mount(source, target, type, flags, data) == -1)
+		return -1;
+	mount_flag_names(flags, names, sizeof(names));
+	trace("mount(%s, %s, %s, %s, %s)", source ? quote(source) : "NULL", quote(target),
+	      type ? quote(type) : "NULL", names, data ? quote(data) : "NULL");
+	return 0;
+}
+
 void fs_mount_proc(const char *target)
 {
-	if (mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == -1)
+	if (fs_mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == -1)
 		die_errno(errno == ENOENT ? "the image needs an empty /proc directory" : NULL,
 			  "mount(\"proc\", \"%s\", \"proc\")", target);
-	trace("mount(\"proc\", \"%s\", \"proc\")", target);
 }
 
 static int is_proc_mount(const char *path)
@@ -87,9 +123,8 @@ void fs_unmount_stale_proc(const char *rootfs)
 
 void fs_make_mounts_private(void)
 {
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+	if (fs_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
 		die_errno(NULL, "mount(\"/\", MS_REC|MS_PRIVATE)");
-	trace("mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE)");
 }
 
 void fs_enter_own_mount_namespace(void)
@@ -137,7 +172,7 @@ void fs_mount_overlay(const char *image, char layers[][PATH_MAX], int nlayers,
 		    "mount() takes — use shorter paths (or a shorter STEPBOX_RUNDIR)",
 		    quote(run->merged), sizeof(data) - 1);
 
-	if (mount("overlay", run->merged, "overlay", 0, data) == -1) {
+	if (fs_mount("overlay", run->merged, "overlay", 0, data) == -1) {
 		const char *hint =
 			errno == ENODEV ? "is the overlay module loaded? try: modprobe overlay"
 			: errno == EINVAL ? "upper and work must be on one filesystem that is not "
@@ -145,7 +180,6 @@ void fs_mount_overlay(const char *image, char layers[][PATH_MAX], int nlayers,
 			: NULL;
 		die_errno(hint, "overlay mount on %s (%s)", run->merged, data);
 	}
-	trace("mount(\"overlay\", \"%s\", \"overlay\", \"%s\")", run->merged, data);
 }
 
 /* glibc has no wrapper for pivot_root(2). */
@@ -189,10 +223,9 @@ void fs_detach_old_root(void)
 
 void fs_mount_sys_readonly(const char *target)
 {
-	if (mount("sysfs", target, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  NULL) == -1)
+	if (fs_mount("sysfs", target, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		     NULL) == -1)
 		die_errno(NULL, "mount(\"sysfs\", \"%s\", \"sysfs\", MS_RDONLY)", target);
-	trace("mount(\"sysfs\", \"%s\", \"sysfs\", MS_RDONLY)", target);
 }
 
 void fs_check_cwd_inside(const char *path)
@@ -243,10 +276,9 @@ void fs_mask_paths(void)
 
 void fs_mount_tmpfs(const char *target, const char *options)
 {
-	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, options) == -1)
+	if (fs_mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, options) == -1)
 		die_errno(errno == ENOENT ? "the image needs this directory" : NULL,
 			  "mount(\"tmpfs\", \"%s\", \"tmpfs\", \"%s\")", target, options);
-	trace("mount(\"tmpfs\", \"%s\", \"tmpfs\", \"%s\")", target, options);
 }
 
 /*
@@ -264,10 +296,9 @@ static void bind_host_device(const char *name, const char *target)
 	if (fd == -1)
 		die_errno(NULL, "create \"%s\"", target);
 	close(fd);
-	if (mount(host, target, NULL, MS_BIND, NULL) == -1)
+	if (fs_mount(host, target, NULL, MS_BIND, NULL) == -1)
 		die_errno("was /dev mounted between fs_pivot_into() and fs_detach_old_root()?",
 			  "mount(\"%s\", \"%s\", MS_BIND)", host, target);
-	trace("mount(\"%s\", \"%s\", MS_BIND)", host, target);
 }
 
 /*
@@ -288,9 +319,8 @@ void fs_mount_minimal_dev(const char *target)
 	char path[PATH_MAX + 16];
 	mode_t old_umask;
 
-	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k") == -1)
+	if (fs_mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k") == -1)
 		die_errno(NULL, "mount(\"tmpfs\", \"%s\", \"tmpfs\")", target);
-	trace("mount(\"tmpfs\", \"%s\", \"tmpfs\", \"mode=755\")", target);
 
 	old_umask = umask(0); /* so the modes below are the modes we get */
 	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
@@ -311,10 +341,9 @@ void fs_mount_minimal_dev(const char *target)
 	snprintf(path, sizeof(path), "%s/pts", target);
 	if (mkdir(path, 0755) == -1)
 		die_errno(NULL, "mkdir(\"%s\")", path);
-	if (mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC,
-		  "newinstance,ptmxmode=0666,mode=620") == -1)
+	if (fs_mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC,
+		     "newinstance,ptmxmode=0666,mode=620") == -1)
 		die_errno(NULL, "mount(\"devpts\", \"%s\")", path);
-	trace("mount(\"devpts\", \"%s\", \"devpts\", \"newinstance\")", path);
 	umask(old_umask);
 
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {

@@ -19,6 +19,14 @@
 /* chroot(root), then chdir("/") so that "." is inside the new root too. */
 void fs_enter_chroot(const char *root);
 
+/*
+ * mount(2), and on success its --trace line with exactly the source, target,
+ * type, flags and data it was given — what /proc/mounts then shows. -1 and
+ * errno as mount(2): the caller says what failed, with its own hint.
+ */
+int fs_mount(const char *source, const char *target, const char *type, unsigned long flags,
+	     const char *data);
+
 /* Mount a proc filesystem on target: it shows the caller's PID namespace. */
 void fs_mount_proc(const char *target);
 

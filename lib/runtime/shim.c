@@ -48,14 +48,15 @@ pid_t shim_spawn(struct container *c, struct shim_link *link)
 		return pid;
 	}
 
-	/* The shim: it keeps the pipes to the CLI, and the published ports. */
-	int keep[2 + PORTS_MAX] = { link->ready[1], link->done[1] };
+	/* The shim: it keeps the pipes to the CLI, the published ports, and
+	 * --trace's order (lib/base/log). */
+	int keep[3 + PORTS_MAX] = { link->ready[1], link->done[1], trace_order_fd() };
 
 	for (int i = 0; i < c->config.nports; i++)
-		keep[2 + i] = c->port_fds[i];
+		keep[3 + i] = c->port_fds[i];
 	close(link->ready[0]);
 	close(link->done[0]);
-	proc_close_fds_except(keep, 2 + c->config.nports);
+	proc_close_fds_except(keep, 3 + c->config.nports);
 	cleanup_take_over();
 	/* Its own session: no terminal's hang-up or Ctrl-C reaches it. */
 	if (setsid() == -1)
