@@ -288,6 +288,67 @@ nothing_left() {
 	nothing_left
 }
 
+@test "08: with the shim and PID 1 killed, ps -a, inspect and logs change no file and no cgroup" {
+	$B run -d --name orphan2 busybox sh -c 'echo hello; exec sleep 30'
+	pid=$(pid1_of orphan2)
+	shim=$(ps -o ppid= -p "$pid" | tr -d ' ')
+	kill -KILL "$shim"
+	wait_until_gone "$pid"
+	snapshot() {
+		find "$STATE" -printf '%p %s %T@\n' | sort
+		stepbox_cgroups
+	}
+	before=$(snapshot)
+	$B ps -a | grep -q 'Dead'
+	$B inspect orphan2 | grep -q '"Status": "dead"'
+	[ "$($B logs orphan2)" = hello ]
+	$B ps >/dev/null
+	[ "$(snapshot)" = "$before" ]
+	# The cgroup the dead container left is still there: rm -f takes it.
+	[ -n "$(stepbox_cgroups)" ]
+	$B rm -f orphan2
+	nothing_left
+}
+
+@test "08: --trace's mount lines are what the container's /proc/self/mounts shows, in time order" {
+	run $B --trace run --rm --net none busybox cat /proc/self/mounts
+	[ "$status" -eq 0 ]
+	mounts=$(echo "$output" | grep -v '^\[')
+	traced=$(echo "$output" | grep -E '^\[ *[0-9.]+ ms\] mount\("(proc|sysfs|tmpfs|devpts|cgroup2)", "/')
+	[ "$(echo "$traced" | wc -l)" -ge 5 ]
+	while read -r line; do
+		target=$(echo "$line" | sed -E 's/^[^(]*\("[^"]*", "([^"]*)".*/\1/')
+		flags=$(echo "$line" | sed -E 's/^.*", (MS_[A-Z_|]+|0), .*$/\1/')
+		options=$(echo "$mounts" | awk -v t="$target" '$2 == t { o = $4 } END { print o }')
+		[ -n "$options" ] || { echo "no mount at $target inside"; false; }
+		for pair in MS_RDONLY:ro MS_NOSUID:nosuid MS_NODEV:nodev MS_NOEXEC:noexec; do
+			if [[ "$flags" == *"${pair%%:*}"* ]]; then
+				[[ ",$options," == *",${pair#*:},"* ]] || { echo "$target: $flags but $options"; false; }
+			fi
+		done
+		# tmpfs data: each option given is one the kernel shows.
+		data=$(echo "$line" | sed -nE 's/^.*, "([^"]*)"\)$/\1/p')
+		if [[ "$line" == *'"tmpfs"'* && -n "$data" ]]; then
+			for o in ${data//,/ }; do
+				[[ "$o" == size=* ]] && continue   # shown in k: size=64k
+				[[ ",$options," == *",$o,"* ]] || { echo "$target: $o not in $options"; false; }
+			done
+		fi
+	done <<<"$traced"
+	# The trace's times never go back, whichever process wrote the line.
+	echo "$output" | sed -nE 's/^\[ *([0-9.]+) ms\].*/\1/p' | sort -c -n
+}
+
+@test "08: run -it: the terminal is ready before the command starts (300 runs through a pty)" {
+	command -v script >/dev/null || skip "script (bsdutils) is not installed"
+	bad=0
+	for i in $(seq 300); do
+		out=$(script -qec "stty rows 41 cols 97; $B run -it --rm --net none busybox stty size" /dev/null </dev/null | tr -d '\r')
+		[ "$out" = "41 97" ] || { echo "run $i: $out"; bad=$((bad + 1)); }
+	done
+	[ "$bad" -eq 0 ]
+}
+
 @test "08: ten run -d at once all start, with ten names, and a consistent state" {
 	for i in $(seq 10); do
 		$B run -d --name "par$i" busybox sleep 30 >"$BATS_TEST_TMPDIR/id$i" 2>&1 &

@@ -116,7 +116,7 @@ void shim_prepare_stdio(struct container *c, struct shim_link *link)
 
 void shim_connect_child_stdio(struct container *c)
 {
-	char slave_path[64];
+	char slave_path[64], ready;
 	int master, slave, null;
 
 	if (c->config.tty) {
@@ -129,6 +129,14 @@ void shim_connect_child_stdio(struct container *c)
 		if (pty_send_fd(c->console[1], master) == -1)
 			die_errno(NULL, "send the terminal to the shim");
 		close(master);
+		/*
+		 * The command must not start before its terminal is ready: the
+		 * shim gives it the user's window size, then says so with one
+		 * byte. (Without the wait, `stty size` as the command saw 0 rows
+		 * now and then.)
+		 */
+		if (read(c->console[1], &ready, 1) != 1)
+			die("the shim went away before the terminal was ready");
 		return;
 	}
 	if (c->stdio[0] == -1) {
@@ -220,6 +228,30 @@ static void pass_on_exec_error(struct container *c, struct shim_link *link)
 		close(log);
 }
 
+/*
+ * -t: the child sends its pty's master, then waits. Give the terminal the
+ * user's window size (a foreground run in a terminal), then let the child
+ * go on to its command. EOF instead of a master: the child died first, and
+ * wait_for_exec() learns why.
+ */
+static void receive_terminal(struct shim_link *link)
+{
+	int user = isatty(STDIN_FILENO) ? STDIN_FILENO : STDOUT_FILENO;
+
+	link->master = -1;
+	if (link->console_r == -1)
+		return;
+	link->master = pty_receive_fd(link->console_r);
+	if (link->master != -1) {
+		if (link->attached && isatty(user))
+			pty_copy_size(user, link->master);
+		if (write(link->console_r, "", 1) != 1)
+			warn_errno("tell the container its terminal is ready");
+	}
+	close(link->console_r);
+	link->console_r = -1;
+}
+
 void shim_report_started(struct container *c, struct shim_link *link)
 {
 	struct error err;
@@ -233,6 +265,7 @@ void shim_report_started(struct container *c, struct shim_link *link)
 	if (c->console[1] != -1)
 		close(c->console[1]);
 	close(c->exec_w);
+	receive_terminal(link);
 	failed = wait_for_exec(link);
 
 	/* A command that never ran leaves the container "created", as docker's does. */
@@ -358,7 +391,7 @@ static void handle_signal(struct container *c, struct shim_loop *loop)
 
 int shim_serve(struct container *c, struct shim_link *link)
 {
-	struct shim_loop loop = { .master = -1, .client_in = -1, .client_out = -1,
+	struct shim_loop loop = { .master = link->master, .client_in = -1, .client_out = -1,
 				  .client_err = -1 };
 	char path[PATH_MAX + 16];
 	sigset_t mask;
@@ -395,7 +428,7 @@ int shim_serve(struct container *c, struct shim_link *link)
 	}
 
 	for (;;) {
-		struct pollfd fds[6];
+		struct pollfd fds[5];
 		int n = 0, in_to;
 
 		if (loop.exited && link->out_r == -1 && link->err_r == -1 && loop.master == -1)
@@ -404,13 +437,12 @@ int shim_serve(struct container *c, struct shim_link *link)
 		fds[n++] = (struct pollfd){ .fd = link->out_r, .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = link->err_r, .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = loop.master, .events = POLLIN };
-		fds[n++] = (struct pollfd){ .fd = link->console_r, .events = POLLIN };
 		in_to = loop.master != -1 ? loop.master : link->in_w;
 		fds[n++] = (struct pollfd){ .fd = in_to != -1 ? loop.client_in : -1,
 					    .events = POLLIN };
 		if (loop.exited && drain_ms == -1)
 			drain_ms = 2000; /* what is still in the pipes: a bounded last read */
-		n = poll(fds, 6, drain_ms);
+		n = poll(fds, 5, drain_ms);
 		if (n == 0)
 			break;
 		if (n == -1) {
@@ -428,13 +460,6 @@ int shim_serve(struct container *c, struct shim_link *link)
 		if (fds[3].revents)
 			pump_output(&loop.master, "stdout", &loop.client_out, &loop);
 		if (fds[4].revents) {
-			loop.master = pty_receive_fd(link->console_r);
-			if (loop.master != -1 && loop.client_in != -1)
-				pty_copy_size(loop.client_in, loop.master);
-			close(link->console_r);
-			link->console_r = -1;
-		}
-		if (fds[5].revents) {
 			pump_input(&loop.client_in, loop.master != -1 ? &loop.master : &link->in_w);
 			if (loop.client_in == -1 && link->in_w != -1) {
 				close(link->in_w);

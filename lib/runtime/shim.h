@@ -37,6 +37,7 @@ struct shim_link {
 	/* The shim's ends of the container's stdio. */
 	int in_w, out_r, err_r;   /* pipes (no -t); -1 when not used */
 	int console_r;            /* -t: where the child's pty master arrives */
+	int master;               /* -t: that master, once it arrived (else -1) */
 	int exec_r;               /* EOF when the child's execve() closed the other end */
 	double cloned_at;         /* CLOCK_MONOTONIC seconds, for "container up in N ms" */
 };
@@ -62,8 +63,9 @@ void shim_child_reports_setup_failure(int exec_w);
 
 /*
  * Child, just before exec: its stdio from the shim. With -t it opens a
- * terminal in its own /dev/pts, makes it its controlling terminal and sends
- * the master end to the shim. Dies on failure.
+ * terminal in its own /dev/pts, makes it its controlling terminal, sends
+ * the master end to the shim, and waits until the shim has set it up (the
+ * window size). Dies on failure.
  */
 void shim_connect_child_stdio(struct container *c);
 
