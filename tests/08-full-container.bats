@@ -330,7 +330,8 @@ nothing_left() {
 		data=$(echo "$line" | sed -nE 's/^.*, "([^"]*)"\)$/\1/p')
 		if [[ "$line" == *'"tmpfs"'* && -n "$data" ]]; then
 			for o in ${data//,/ }; do
-				[[ "$o" == size=* ]] && continue   # shown in k: size=64k
+				[[ "$o" == size=* ]] && continue     # shown in k: size=64k
+				[[ "$o" == mode=1777 ]] && continue  # tmpfs's default: not shown
 				[[ ",$options," == *",$o,"* ]] || { echo "$target: $o not in $options"; false; }
 			done
 		fi
@@ -343,7 +344,9 @@ nothing_left() {
 	command -v script >/dev/null || skip "script (bsdutils) is not installed"
 	bad=0
 	for i in $(seq 300); do
-		out=$(script -qec "stty rows 41 cols 97; $B run -it --rm --net none busybox stty size" /dev/null </dev/null | tr -d '\r')
+		# script passes its end of input on as a NUL, which the terminal echoes as ^@.
+		out=$(script -qec "stty rows 41 cols 97; $B run -it --rm --net none busybox stty size" \
+			/dev/null </dev/null | tr -d '\r' | sed 's/\^@//g' | grep -v '^$' || true)
 		[ "$out" = "41 97" ] || { echo "run $i: $out"; bad=$((bad + 1)); }
 	done
 	[ "$bad" -eq 0 ]

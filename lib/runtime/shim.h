@@ -18,8 +18,8 @@
  * relays what the shim relays and waits for the exit status. If the CLI is
  * killed, the shim does not notice: the container runs on. If the shim is
  * killed, PID 1 gets its parent-death signal and dies too, and the next
- * command that looks finds a state "running" whose owner is gone
- * (lib/runtime/container: container_load marks it dead and cleans its cgroup).
+ * command that looks finds a state "running" whose owner is gone: it
+ * reports the container dead (lib/runtime/container), and rm cleans up.
  */
 #ifndef STEPBOX_SHIM_H
 #define STEPBOX_SHIM_H
