@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* A container's config is large (lib/runtime/state): on the heap, one per command. */
+/* One config per command, read again for each container; its strings on the heap. */
 static struct container_config *config_new(void)
 {
 	struct container_config *config = calloc(1, sizeof(*config));
@@ -40,6 +40,12 @@ static struct container_config *config_new(void)
 	if (config == NULL)
 		die_errno(NULL, "calloc(%zu) for a container's config", sizeof(*config));
 	return config;
+}
+
+static void config_release(struct container_config *config)
+{
+	config_free(config);
+	free(config);
 }
 
 /*
@@ -83,7 +89,7 @@ static bool still_running(const char *dir)
 	bool running = container_load(dir, config, &state, &err) == 0 &&
 		       state.status == STATUS_RUNNING;
 
-	free(config);
+	config_release(config);
 	return running;
 }
 
@@ -172,7 +178,7 @@ int command_ps(int argc, char **argv)
 	container_each(ps_row, &ps);
 	if (!ps.quiet)
 		report_print(&table, stdout);
-	free(ps.config);
+	config_release(ps.config);
 	return 0;
 }
 
@@ -208,10 +214,10 @@ int command_logs(int argc, char **argv)
 	if (optind != argc - 1)
 		die("\"logs\" requires exactly 1 argument: CONTAINER");
 	if (find(argv[optind], dir, config, &state) != 0) {
-		free(config);
+		config_release(config);
 		return EXIT_COMMAND_FAILED;
 	}
-	free(config);
+	config_release(config);
 	snprintf(log, sizeof(log), "%s/log", dir);
 	/* logs holds nothing to clean up: like any filter, `logs -f | head` ends
 	 * when its reader does (the runtime's main ignores SIGPIPE: not here). */
@@ -251,7 +257,7 @@ int command_inspect(int argc, char **argv)
 		report_inspect(stdout, strrchr(dir, '/') + 1, config, &state);
 	}
 	printf("\n]\n");
-	free(config);
+	config_release(config);
 	return status;
 }
 
@@ -313,7 +319,7 @@ int command_kill(int argc, char **argv)
 		else
 			printf("%s\n", argv[i]);
 	}
-	free(config);
+	config_release(config);
 	return status;
 }
 
@@ -348,7 +354,7 @@ int command_stop(int argc, char **argv)
 		}
 		printf("%s\n", argv[i]);
 	}
-	free(config);
+	config_release(config);
 	return status;
 }
 
@@ -376,7 +382,7 @@ int command_wait(int argc, char **argv)
 		}
 		printf("%d\n", state.exit_code);
 	}
-	free(config);
+	config_release(config);
 	return status;
 }
 
@@ -432,7 +438,7 @@ int command_rm(int argc, char **argv)
 		}
 		printf("%s\n", argv[i]);
 	}
-	free(config);
+	config_release(config);
 	return status;
 }
 
@@ -471,12 +477,12 @@ int command_exec(int argc, char **argv)
 		die("\"exec\" requires at least 2 arguments: CONTAINER COMMAND [ARG...]");
 	config = config_new();
 	if (find(argv[optind], dir, config, &state) != 0) {
-		free(config);
+		config_release(config);
 		return EXIT_COMMAND_FAILED;
 	}
 	if (state.status != STATUS_RUNNING) {
 		fprintf(stderr, "Error: container %s is not running\n", argv[optind]);
-		free(config);
+		config_release(config);
 		return EXIT_COMMAND_FAILED;
 	}
 	/* The container's environment, then -e; its working directory, or -w. */
@@ -493,7 +499,7 @@ int command_exec(int argc, char **argv)
 	if (req.workdir == NULL)
 		req.workdir = config->workdir;
 	status = exec_in_container(config, &state, &req);
-	free(config);
+	config_release(config);
 	return status;
 }
 
@@ -559,7 +565,7 @@ int command_volume(int argc, char **argv)
 		}
 		/* In use by any container, running or not: docker refuses too. */
 		container_each(note_user, &users);
-		free(users.config);
+		config_release(users.config);
 		if (users.ids[0]) {
 			fprintf(stderr, "Error: remove %s: volume is in use - [%s]\n", argv[i], users.ids);
 			status = EXIT_COMMAND_FAILED;

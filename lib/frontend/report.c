@@ -155,7 +155,7 @@ static void json_time(FILE *out, long long ns)
 	json_string(out, text);
 }
 
-static void json_strings(FILE *out, const char (*list)[STATE_ARG_LEN], int from, int count)
+static void json_strings(FILE *out, char *const *list, int from, int count)
 {
 	fputc('[', out);
 	for (int i = from; i < count; i++) {

@@ -63,15 +63,27 @@ static void set_env(struct container_config *config, const char *pair)
 {
 	size_t key = strcspn(pair, "=");
 
-	for (int i = 0; i < config->nenv; i++)
-		if (strncmp(config->env[i], pair, key + 1) == 0) {
-			snprintf(config->env[i], STATE_ARG_LEN, "%s", pair);
-			return;
-		}
-	if (config->nenv == STATE_MAX_ENV || strlen(pair) >= STATE_ARG_LEN)
+	if (strlen(pair) >= STATE_ARG_LEN)
 		die("-e %s: at most %d variables of %d bytes", quote(pair), STATE_MAX_ENV,
 		    STATE_ARG_LEN - 1);
-	snprintf(config->env[config->nenv++], STATE_ARG_LEN, "%s", pair);
+	for (int i = 0; i < config->nenv; i++)
+		if (strncmp(config->env[i], pair, key + 1) == 0) {
+			if (config_set(&config->env[i], pair) == -1)
+				die_errno(NULL, "-e %s", quote(pair));
+			return;
+		}
+	if (config_append(config->env, &config->nenv, STATE_MAX_ENV, pair) == -1)
+		die("-e %s: at most %d variables of %d bytes", quote(pair), STATE_MAX_ENV,
+		    STATE_ARG_LEN - 1);
+}
+
+static void add_arg(struct container_config *config, const char *arg)
+{
+	char word[STATE_ARG_LEN];
+
+	snprintf(word, sizeof(word), "%s", arg);
+	if (config_append(config->args, &config->nargs, STATE_MAX_ARGS, word) == -1)
+		die_errno(NULL, "the command");
 }
 
 /* docker's flags into the container's config; dies (125) on any bad one. */
@@ -198,23 +210,25 @@ void run_parse(struct container *c, int argc, char **argv, bool *detach)
 	/* The image: its layers, and the defaults -e, -w and COMMAND override. */
 	if (image_open(argv[optind], &image, why, sizeof(why)) == -1)
 		die("%s", why);
-	snprintf(config->image, sizeof(config->image), "%s", argv[optind]);
-	config->nlayers = image.nlayers;
-	memcpy(config->layers, image.layers, sizeof(image.layers));
-	if (optind + 1 < argc) {
-		for (int i = optind + 1; i < argc && config->nargs < STATE_MAX_ARGS; i++)
-			snprintf(config->args[config->nargs++], STATE_ARG_LEN, "%s", argv[i]);
-	} else {
-		for (int i = 0; i < image.ncmd; i++)
-			snprintf(config->args[config->nargs++], STATE_ARG_LEN, "%s", image.cmd[i]);
-	}
+	if (config_set(&config->image, argv[optind]) == -1)
+		die_errno(NULL, "the image's name");
+	for (int i = 0; i < image.nlayers; i++)
+		if (config_append(config->layers, &config->nlayers, MAX_LAYERS + 1,
+				  image.layers[i]) == -1)
+			die_errno(NULL, "the image's layers");
+	/* COMMAND, or the image's; each word kept to STATE_ARG_LEN - 1 bytes. */
+	for (int i = optind + 1; i < argc && config->nargs < STATE_MAX_ARGS; i++)
+		add_arg(config, argv[i]);
+	for (int i = 0; optind + 1 == argc && i < image.ncmd; i++)
+		add_arg(config, image.cmd[i]);
 	for (int i = 0; i < image.nenv; i++)
 		set_env(config, image.env[i]);
 	if (config->tty)
 		set_env(config, "TERM=xterm");
 	for (int i = 0; i < nenv; i++)
 		set_env(config, env[i]);
-	snprintf(config->workdir, sizeof(config->workdir), "%s", workdir ? workdir : image.workdir);
+	if (config_set(&config->workdir, workdir ? workdir : image.workdir) == -1)
+		die_errno(NULL, "the working directory");
 
 	/* As root, like docker: no user namespace unless asked; without root, 06's. */
 	if (geteuid() != 0) {

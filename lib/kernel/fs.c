@@ -151,7 +151,7 @@ static bool add_option(char *data, size_t size, size_t *len, const char *fmt, co
 	return true;
 }
 
-void fs_mount_overlay(const char *image, char layers[][PATH_MAX], int nlayers,
+void fs_mount_overlay(const char *image, char *const layers[], int nlayers,
 		      const struct rundir *run, enum overlay_xattrs xattrs)
 {
 	/* mount(2) copies at most one page of options: longer ones cannot work. */

@@ -62,7 +62,7 @@ enum overlay_xattrs { OVERLAY_TRUSTED_XATTRS, OVERLAY_USER_XATTRS };
  * the extra read-only layers on top of it (in order), and the writable
  * run->upper with its run->work (one filesystem, not overlayfs itself).
  */
-void fs_mount_overlay(const char *image, char layers[][PATH_MAX], int nlayers,
+void fs_mount_overlay(const char *image, char *const layers[], int nlayers,
 		      const struct rundir *run, enum overlay_xattrs xattrs);
 
 /* Where fs_pivot_into() leaves the old root until fs_detach_old_root(). */

@@ -40,7 +40,7 @@ static int idmapped_clone(const char *dir, int userns_fd)
  * namespace: the child's mount table will be a copy of it, and the host's
  * never sees these mounts (they die with the runtime, even on SIGKILL).
  */
-static int try_idmapped(const char *image, char layers[][PATH_MAX], int nlayers, int userns_fd,
+static int try_idmapped(const char *image, char *const layers[], int nlayers, int userns_fd,
 			const char *copy_dir, struct shifted_layers *out)
 {
 	for (int i = -1; i < nlayers; i++) {
@@ -197,7 +197,7 @@ static void shifted_copy(const char *from, const char *to, const struct id_range
 
 /* ---- the choice ---------------------------------------------------------- */
 
-void idmap_layers(const char *image, char layers[][PATH_MAX], int nlayers,
+void idmap_layers(const char *image, char *const layers[], int nlayers,
 		  const struct id_range *uids, const struct id_range *gids,
 		  const char *copy_dir, struct shifted_layers *out)
 {
@@ -206,6 +206,9 @@ void idmap_layers(const char *image, char layers[][PATH_MAX], int nlayers,
 
 	memset(out, 0, sizeof(*out));
 	out->nlayers = nlayers;
+	for (int i = 0; i < nlayers; i++)
+		if ((out->layers[i] = malloc(PATH_MAX)) == NULL)
+			die_errno(NULL, "malloc() for the shifted layers' paths");
 	/* STEPBOX_IDMAP=copy: take the fallback, to see (and test) it on any kernel. */
 	errno = EOPNOTSUPP;
 	if ((force == NULL || strcmp(force, "copy") != 0) &&

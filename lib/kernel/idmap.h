@@ -29,7 +29,7 @@
 
 struct shifted_layers {
 	char image[PATH_MAX];                /* the image, as the lowest layer */
-	char layers[MAX_LAYERS][PATH_MAX];   /* the --layer dirs above it */
+	char *layers[MAX_LAYERS];            /* the --layer dirs above it (PATH_MAX each) */
 	int nlayers;
 	int mounted;                     /* how many are idmapped mounts */
 };
@@ -41,7 +41,7 @@ struct shifted_layers {
  * (fs_enter_own_mount_namespace()): the mounts are made there, the child's
  * mount table is copied from it, and the host's never sees them.
  */
-void idmap_layers(const char *image, char layers[][PATH_MAX], int nlayers,
+void idmap_layers(const char *image, char *const layers[], int nlayers,
 		  const struct id_range *uids, const struct id_range *gids,
 		  const char *copy_dir, struct shifted_layers *out);
 

@@ -291,6 +291,8 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 		case 'L':
 			if (o->nlayers == MAX_LAYERS)
 				die("--layer: at most %d layers", MAX_LAYERS);
+			if ((o->layers[o->nlayers] = malloc(PATH_MAX)) == NULL)
+				die_errno(NULL, "malloc() for --layer");
 			resolve_directory("--layer", optarg, o->layers[o->nlayers++]);
 			break;
 		}

@@ -37,7 +37,7 @@ struct options {
 	bool trace;
 	const char *hostname;            /* valid when the step has OPT_HOSTNAME */
 	char rootfs[PATH_MAX];               /* absolute, resolved path of ROOTFS */
-	char layers[MAX_LAYERS][PATH_MAX];   /* extra read-only layers, lowest first */
+	char *layers[MAX_LAYERS];            /* extra read-only layers, lowest first */
 	int nlayers;
 	bool veth;                       /* --net veth (default) or --net none */
 	const char *ip;                  /* --ip ADDR/PREFIX, or NULL: allocate */

@@ -96,10 +96,11 @@ fail:
 void hosts_mount_files(const char *dir, const char *old_root)
 {
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		struct volume v = { .kind = VOLUME_BIND };
+		char source[PATH_MAX], target[64];
+		struct volume v = { .kind = VOLUME_BIND, .source = source, .target = target };
 
-		snprintf(v.source, sizeof(v.source), "%.4000s/%s", dir, files[i]);
-		snprintf(v.target, sizeof(v.target), "/etc/%s", files[i]);
+		snprintf(source, sizeof(source), "%.4000s/%s", dir, files[i]);
+		snprintf(target, sizeof(target), "/etc/%s", files[i]);
 		volume_mount(&v, old_root);
 	}
 }

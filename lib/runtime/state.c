@@ -169,6 +169,48 @@ static int copy(char *field, size_t size, const char *value)
 	return 0;
 }
 
+/* ---- the config's strings ----------------------------------------------- */
+
+int config_set(char **field, const char *value)
+{
+	char *copy = strdup(value);
+
+	if (copy == NULL)
+		return -1;
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+int config_append(char **list, int *count, int max, const char *value)
+{
+	if (*count == max) {
+		errno = E2BIG;
+		return -1;
+	}
+	if ((list[*count] = strdup(value)) == NULL)
+		return -1;
+	list[++*count] = NULL;
+	return 0;
+}
+
+void config_free(struct container_config *config)
+{
+	free(config->image);
+	free(config->workdir);
+	for (int i = 0; i < config->nlayers; i++)
+		free(config->layers[i]);
+	for (int i = 0; i < config->nargs; i++)
+		free(config->args[i]);
+	for (int i = 0; i < config->nenv; i++)
+		free(config->env[i]);
+	for (int i = 0; i < config->nvolumes; i++) {
+		free(config->volumes[i].source);
+		free(config->volumes[i].target);
+	}
+	memset(config, 0, sizeof(*config));
+}
+
 /* ---- config ---------------------------------------------------------------- */
 
 static const char *const network_names[] = { "bridge", "none", "host" };
@@ -245,17 +287,15 @@ static int config_line(const char *key, char *value, void *arg)
 	if (strcmp(key, "name") == 0)
 		return copy(c->name, sizeof(c->name), value);
 	if (strcmp(key, "image") == 0)
-		return copy(c->image, sizeof(c->image), value);
+		return config_set(&c->image, value);
 	if (strcmp(key, "layer") == 0)
-		return c->nlayers == MAX_LAYERS + 1 ? -1
-		       : copy(c->layers[c->nlayers++], PATH_MAX, value);
+		return config_append(c->layers, &c->nlayers, MAX_LAYERS + 1, value);
 	if (strcmp(key, "arg") == 0)
-		return c->nargs == STATE_MAX_ARGS ? -1
-		       : copy(c->args[c->nargs++], STATE_ARG_LEN, value);
+		return config_append(c->args, &c->nargs, STATE_MAX_ARGS, value);
 	if (strcmp(key, "env") == 0)
-		return c->nenv == STATE_MAX_ENV ? -1 : copy(c->env[c->nenv++], STATE_ARG_LEN, value);
+		return config_append(c->env, &c->nenv, STATE_MAX_ENV, value);
 	if (strcmp(key, "workdir") == 0)
-		return copy(c->workdir, sizeof(c->workdir), value);
+		return config_set(&c->workdir, value);
 	if (strcmp(key, "hostname") == 0)
 		return copy(c->hostname, sizeof(c->hostname), value);
 	if (strcmp(key, "memory") == 0)
@@ -316,9 +356,9 @@ static int config_line(const char *key, char *value, void *arg)
 		if (strcmp(key, "volume_name") == 0)
 			return copy(v->name, sizeof(v->name), value);
 		if (strcmp(key, "volume_source") == 0)
-			return copy(v->source, sizeof(v->source), value);
+			return config_set(&v->source, value);
 		if (strcmp(key, "volume_target") == 0)
-			return copy(v->target, sizeof(v->target), value);
+			return config_set(&v->target, value);
 		if (strcmp(key, "volume_readonly") == 0)
 			v->readonly = n;
 	}
@@ -356,13 +396,19 @@ int state_read_name(const char *dir, char *name, size_t size)
 
 int state_read_config(const char *dir, struct container_config *config)
 {
-	memset(config, 0, sizeof(*config));
+	config_free(config);
 	if (read_lines(dir, "config", config_line, config) == -1)
 		return -1;
-	if (config->name[0] == '\0' || config->nargs == 0 || config->nlayers == 0) {
+	if (config->name[0] == '\0' || config->nargs == 0 || config->nlayers == 0 ||
+	    config->image == NULL || config->workdir == NULL) {
 		errno = EINVAL;
 		return -1;
 	}
+	for (int i = 0; i < config->nvolumes; i++)
+		if (config->volumes[i].source == NULL || config->volumes[i].target == NULL) {
+			errno = EINVAL;
+			return -1;
+		}
 	return 0;
 }
 

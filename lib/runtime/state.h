@@ -37,16 +37,24 @@
 /* --net: docker's three modes. */
 enum container_network { NETWORK_BRIDGE, NETWORK_NONE, NETWORK_HOST };
 
+/*
+ * What `run` was asked for. The strings that can be long (the image, the
+ * layers' paths, the command, the environment, the working directory, the
+ * volumes' paths) are on the heap, each as long as it is: the record is
+ * sized by what it holds, not by PATH_MAX. Start from a zeroed struct;
+ * config_free() gives them back (state_read_config() does it first, so one
+ * struct can be read again and again).
+ */
 struct container_config {
 	char name[STATE_NAME_LEN];
-	char image[PATH_MAX];                  /* as the user named it */
-	char layers[MAX_LAYERS + 1][PATH_MAX]; /* lowest (the image's base) first */
+	char *image;                         /* as the user named it */
+	char *layers[MAX_LAYERS + 1];        /* lowest (the image's base) first */
 	int nlayers;
-	char args[STATE_MAX_ARGS][STATE_ARG_LEN];   /* the command */
+	char *args[STATE_MAX_ARGS + 1];      /* the command; NULL after the last */
 	int nargs;
-	char env[STATE_MAX_ENV][STATE_ARG_LEN];     /* K=V */
+	char *env[STATE_MAX_ENV + 1];        /* K=V; NULL after the last */
 	int nenv;
-	char workdir[PATH_MAX];
+	char *workdir;
 	char hostname[65];
 	struct cg_limits limits;
 	enum container_network network;      /* bridge: a port of stepbox0 (lib/runtime/bridge) */
@@ -55,7 +63,7 @@ struct container_config {
 	bool tty, interactive, autoremove, init;
 	bool userns;         /* a user namespace: rootless, or --userns-remap */
 	struct id_range uids, gids;
-	/* The hardening (lib/kernel/caps, lib/kernel/seccomp, fs_mask_paths): root inside keeps
+	/* The hardening (lib/runtime/security, fs_mask_paths): root inside keeps
 	 * Docker's capabilities minus cap_drop plus cap_add, under a seccomp
 	 * filter, with no_new_privs and masked paths; --privileged: none of it. */
 	capset_t cap_add, cap_drop;
@@ -64,6 +72,15 @@ struct container_config {
 	int nvolumes;
 	long long created;   /* ns since the epoch */
 };
+
+/* *field = a copy of `value` (the old one freed): 0, or -1 and ENOMEM. */
+int config_set(char **field, const char *value);
+
+/* Append to args or env (NULL-terminated lists of at most max): 0, or -1 (full: E2BIG). */
+int config_append(char **list, int *count, int max, const char *value);
+
+/* Give back every string of `config`, and zero it. */
+void config_free(struct container_config *config);
 
 enum container_status { STATUS_CREATED, STATUS_RUNNING, STATUS_EXITED, STATUS_DEAD };
 

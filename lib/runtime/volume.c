@@ -91,17 +91,22 @@ int volume_parse(const char *spec, struct volume *v, char *why, size_t why_size)
 	}
 	if (check_target(target, why, why_size) == -1)
 		return -1;
-	snprintf(v->target, sizeof(v->target), "%s", target);
 	if (copy[0] == '/') {
 		v->kind = VOLUME_BIND;
-		snprintf(v->source, sizeof(v->source), "%s", copy);
+		v->source = strdup(copy);
 	} else if (valid_volume_name(copy)) {
 		v->kind = VOLUME_NAMED;
 		snprintf(v->name, sizeof(v->name), "%s", copy);
-		snprintf(v->source, sizeof(v->source), "%.3900s/%s", volume_dir(), copy);
+		if (asprintf(&v->source, "%s/%s", volume_dir(), copy) == -1)
+			v->source = NULL;
 	} else {
 		snprintf(why, why_size, "-v %s: %s is neither an absolute host path nor a volume "
 			 "name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)", quote(spec), quote(copy));
+		return -1;
+	}
+	v->target = strdup(target);
+	if (v->source == NULL || v->target == NULL) {
+		snprintf(why, why_size, "-v %s: %s", quote(spec), strerror(ENOMEM));
 		return -1;
 	}
 	return 0;
@@ -113,8 +118,12 @@ int volume_parse_tmpfs(const char *target, struct volume *v, char *why, size_t w
 	if (check_target(target, why, why_size) == -1)
 		return -1;
 	v->kind = VOLUME_TMPFS;
-	snprintf(v->target, sizeof(v->target), "%s", target);
-	snprintf(v->source, sizeof(v->source), "tmpfs");
+	v->target = strdup(target);
+	v->source = strdup("tmpfs");
+	if (v->target == NULL || v->source == NULL) {
+		snprintf(why, why_size, "--tmpfs %s: %s", quote(target), strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 

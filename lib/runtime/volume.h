@@ -36,8 +36,8 @@ enum volume_kind { VOLUME_BIND, VOLUME_NAMED, VOLUME_TMPFS };
 struct volume {
 	enum volume_kind kind;
 	char name[128];            /* a named volume's name */
-	char source[PATH_MAX];     /* on the host (bind: as given; named: its directory) */
-	char target[PATH_MAX];     /* inside the container, absolute */
+	char *source;              /* on the host (bind: as given; named: its directory) */
+	char *target;              /* inside the container, absolute */
 	bool readonly;
 };
 

@@ -81,7 +81,6 @@
 static int container_main(void *arg)
 {
 	struct container *c = arg;
-	char *argv[STATE_MAX_ARGS + 1], *env[STATE_MAX_ENV + 1];
 
 	proc_wait_for_parent(&c->init);
 	shim_child_reports_setup_failure(c->exec_w);
@@ -135,23 +134,17 @@ static int container_main(void *arg)
 		volume_mount(&c->config.volumes[i], FS_OLD_ROOT);
 	fs_detach_old_root();
 
-	/* Stdio from the shim (or a terminal of our own), env, workdir. */
+	/* Stdio from the shim (or a terminal of our own), then the workdir. */
 	shim_connect_child_stdio(c);
 	fs_enter_workdir(c->config.workdir);
-	for (int i = 0; i < c->config.nargs; i++)
-		argv[i] = c->config.args[i];
-	argv[c->config.nargs] = NULL;
-	for (int i = 0; i < c->config.nenv; i++)
-		env[i] = c->config.env[i];
-	env[c->config.nenv] = NULL;
 	/* New in 08: root inside gives up what Docker's does (14 capabilities
 	 * left, no_new_privs, seccomp) — last, the setup needed them. */
 	security_drop_privileges(&c->config);
 
 	/* --init: a tiny init is PID 1, and the command its child. */
 	if (c->config.init)
-		init_run(argv, env);
-	proc_exec_with_env(argv, env, c->exec_w);
+		init_run(c->config.args, c->config.env);
+	proc_exec_with_env(c->config.args, c->config.env, c->exec_w);
 }
 
 /* ---- the shim starts it: step 07's path through lib/ ------------------------- */
