@@ -8,7 +8,10 @@
  * containers reports each. So the runtime's functions hand the failure back,
  * the way crun's libcrun does: they return -1 and fill a `struct error`
  * with one line that names the operation, the path and errno's text. The
- * caller decides: print it and go on, or die with it.
+ * caller decides: print it and go on, or die with it. Every function of
+ * lib/ that can fail without dying says so this way (the parsers of the
+ * kernel layer too: --ip, --userns-remap, capability names); the ones that
+ * die are the steps' straight-line set-up calls, and say so in their header.
  *
  *     struct error err;
  *

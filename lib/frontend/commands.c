@@ -586,10 +586,11 @@ static void image_row(const char *name, void *arg)
 {
 	struct report_table *table = arg;
 	struct image image;
-	char why[256], layers[16];
+	struct error err;
+	char layers[16];
 	const char *cells[5];
 
-	if (image_open(name, &image, why, sizeof(why)) == -1)
+	if (image_open(name, &image, &err) == -1)
 		return;
 	snprintf(layers, sizeof(layers), "%d", image.nlayers);
 	cells[0] = name, cells[1] = "latest", cells[2] = layers;

@@ -36,14 +36,14 @@ static bool is_directory(const char *path)
 }
 
 /* A directory as an image: its only layer, and /bin/sh. */
-static int open_directory(const char *path, struct image *image, char *why, size_t why_size)
+static int open_directory(const char *path, struct image *image, struct error *err)
 {
 	if (realpath(path, image->layers[0]) == NULL) {
-		snprintf(why, why_size, "%s: %s", quote(path), strerror(errno));
+		error_set(err, "%s: %s", quote(path), strerror(errno));
 		return -1;
 	}
 	if (strcmp(image->layers[0], "/") == 0) {
-		snprintf(why, why_size, "%s is the host's own /: that would be no container at all",
+		error_set(err, "%s is the host's own /: that would be no container at all",
 			 quote(path));
 		return -1;
 	}
@@ -56,18 +56,18 @@ static int open_directory(const char *path, struct image *image, char *why, size
 
 /* One "key value" line of an image file. */
 static int image_line(struct image *image, const char *file_dir, const char *key,
-		      const char *value, char *why, size_t why_size)
+		      const char *value, struct error *err)
 {
 	char path[PATH_MAX * 2];
 
 	if (strcmp(key, "layer") == 0) {
 		if (image->nlayers == MAX_LAYERS + 1) {
-			snprintf(why, why_size, "more than %d layers", MAX_LAYERS + 1);
+			error_set(err, "more than %d layers", MAX_LAYERS + 1);
 			return -1;
 		}
 		snprintf(path, sizeof(path), "%s/%s", value[0] == '/' ? "" : file_dir, value);
 		if (realpath(path, image->layers[image->nlayers]) == NULL || !is_directory(path)) {
-			snprintf(why, why_size, "layer %s: %s — try: make rootfs", quote(path),
+			error_set(err, "layer %s: %s — try: make rootfs", quote(path),
 				 errno ? strerror(errno) : "not a directory");
 			return -1;
 		}
@@ -84,7 +84,7 @@ static int image_line(struct image *image, const char *file_dir, const char *key
 	return 0;
 }
 
-int image_open(const char *name, struct image *image, char *why, size_t why_size)
+int image_open(const char *name, struct image *image, struct error *err)
 {
 	char file[PATH_MAX], line[PATH_MAX + 64];
 	const char *dir = image_dir();
@@ -94,13 +94,13 @@ int image_open(const char *name, struct image *image, char *why, size_t why_size
 	snprintf(image->name, sizeof(image->name), "%s", name);
 	if (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
 		if (is_directory(name))
-			return open_directory(name, image, why, why_size);
-		snprintf(why, why_size, "Unable to find image %s: no such directory", quote(name));
+			return open_directory(name, image, err);
+		error_set(err, "Unable to find image %s: no such directory", quote(name));
 		return -1;
 	}
 	snprintf(file, sizeof(file), "%.4000s/%s", dir, name);
 	if ((f = fopen(file, "re")) == NULL) {
-		snprintf(why, why_size, "Unable to find image %s in %s%s", quote(name), dir,
+		error_set(err, "Unable to find image %s in %s%s", quote(name), dir,
 			 errno == ENOENT ? " — see: images (or make rootfs)" : "");
 		return -1;
 	}
@@ -112,14 +112,14 @@ int image_open(const char *name, struct image *image, char *why, size_t why_size
 			continue;
 		*space = '\0';
 		errno = 0;
-		if (image_line(image, dir, line, space + 1, why, why_size) == -1) {
+		if (image_line(image, dir, line, space + 1, err) == -1) {
 			fclose(f);
 			return -1;
 		}
 	}
 	fclose(f);
 	if (image->nlayers == 0) {
-		snprintf(why, why_size, "image %s has no layer", quote(name));
+		error_set(err, "image %s has no layer", quote(name));
 		return -1;
 	}
 	if (image->workdir[0] == '\0')

@@ -18,6 +18,8 @@
 #ifndef STEPBOX_IMAGE_H
 #define STEPBOX_IMAGE_H
 
+#include "base/error.h"
+
 #include <limits.h>
 #include <stddef.h>
 
@@ -43,7 +45,7 @@ struct image {
 const char *image_dir(void);
 
 /* Find image `name` (or a rootfs directory of that path) and read it. */
-int image_open(const char *name, struct image *image, char *why, size_t why_size);
+int image_open(const char *name, struct image *image, struct error *err);
 
 /* Call each(name, arg) for every image in the images directory, by name. */
 int image_list(void (*each)(const char *name, void *arg), void *arg);

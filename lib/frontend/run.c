@@ -108,7 +108,7 @@ void run_parse(struct container *c, int argc, char **argv, bool *detach)
 	};
 	struct container_config *config = &c->config;
 	const char *workdir = NULL, *net = NULL, *remap = NULL;
-	char why[512];
+	struct error err;
 	struct image image;
 	char *env[STATE_MAX_ENV];
 	int nenv = 0, key;
@@ -153,8 +153,8 @@ void run_parse(struct container *c, int argc, char **argv, bool *detach)
 		case 'C': config->limits.cpus = opts_parse_cpus(optarg); break;
 		case 'P': config->limits.pids = opts_parse_pids(optarg); break;
 		case 'U':
-			if (!userns_parse_range(optarg, &config->uids, why, sizeof(why)))
-				die("--userns-remap %s: %s", quote(optarg), why);
+			if (!userns_parse_range(optarg, &config->uids, &err))
+				die("--userns-remap %s: %s", quote(optarg), err.msg);
 			config->gids = config->uids;
 			remap = optarg;
 			break;
@@ -166,25 +166,23 @@ void run_parse(struct container *c, int argc, char **argv, bool *detach)
 		case 'p':
 			if (config->nports == PORTS_MAX)
 				die("at most %d published ports", PORTS_MAX);
-			if (ports_parse(optarg, &config->ports[config->nports], why, sizeof(why)) == -1)
-				die("%s", why);
+			if (ports_parse(optarg, &config->ports[config->nports], &err) == -1)
+				error_die(&err);
 			config->nports++;
 			break;
 		case 'v':
 		case 'T':
 			if (config->nvolumes == VOLUME_MAX)
 				die("at most %d volumes", VOLUME_MAX);
-			if ((key == 'v' ? volume_parse(optarg, &config->volumes[config->nvolumes], why,
-						       sizeof(why))
-					: volume_parse_tmpfs(optarg, &config->volumes[config->nvolumes], why,
-							     sizeof(why))) == -1)
-				die("%s", why);
+			if ((key == 'v' ? volume_parse(optarg, &config->volumes[config->nvolumes], &err)
+					: volume_parse_tmpfs(optarg, &config->volumes[config->nvolumes], &err)) == -1)
+				error_die(&err);
 			config->nvolumes++;
 			break;
 		case 'A':
 		case 'D':
-			if (!caps_parse(optarg, &set, why, sizeof(why)))
-				die("--cap-%s: %s", key == 'A' ? "add" : "drop", why);
+			if (!caps_parse(optarg, &set, &err))
+				die("--cap-%s: %s", key == 'A' ? "add" : "drop", err.msg);
 			*(key == 'A' ? &config->cap_add : &config->cap_drop) |= set;
 			break;
 		case 'X': config->privileged = true; break;
@@ -208,8 +206,8 @@ void run_parse(struct container *c, int argc, char **argv, bool *detach)
 		die("\"run\" requires at least 1 argument: IMAGE [COMMAND] — see: %s run --help",
 		    log_progname());
 	/* The image: its layers, and the defaults -e, -w and COMMAND override. */
-	if (image_open(argv[optind], &image, why, sizeof(why)) == -1)
-		die("%s", why);
+	if (image_open(argv[optind], &image, &err) == -1)
+		error_die(&err);
 	if (config_set(&config->image, argv[optind]) == -1)
 		die_errno(NULL, "the image's name");
 	for (int i = 0; i < image.nlayers; i++)
@@ -258,17 +256,17 @@ void run_parse(struct container *c, int argc, char **argv, bool *detach)
 	 * container's root (the host's 0, or the start of its remapped range). */
 	for (int i = 0; i < config->nvolumes; i++)
 		if (volume_prepare(&config->volumes[i], config->userns ? config->uids.start : 0,
-				   config->userns ? config->gids.start : 0, why, sizeof(why)) == -1)
-			die("%s", why);
+				   config->userns ? config->gids.start : 0, &err) == -1)
+			error_die(&err);
 }
 
 void run_bind_ports(struct container *c)
 {
-	char why[256];
+	struct error err;
 
 	for (int i = 0; i < c->config.nports; i++)
-		if ((c->port_fds[i] = ports_listen(&c->config.ports[i], why, sizeof(why))) == -1)
-			die("%s", why);
+		if ((c->port_fds[i] = ports_listen(&c->config.ports[i], &err)) == -1)
+			error_die(&err);
 }
 
 /* Foreground: a signal to `run` is meant for the container (docker's sig-proxy). */

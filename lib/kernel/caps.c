@@ -55,7 +55,7 @@ capset_t caps_all(void)
 	return last == 63 ? ~(capset_t)0 : BIT(last + 1) - 1;
 }
 
-bool caps_parse(const char *name, capset_t *set, char *why, size_t why_size)
+bool caps_parse(const char *name, capset_t *set, struct error *err)
 {
 	const char *bare = strncasecmp(name, "CAP_", 4) == 0 ? name + 4 : name;
 
@@ -68,7 +68,7 @@ bool caps_parse(const char *name, capset_t *set, char *why, size_t why_size)
 			*set = BIT(i);
 			return true;
 		}
-	snprintf(why, why_size, "invalid capability %s: see capabilities(7), like NET_ADMIN or ALL",
+	error_set(err, "invalid capability %s: see capabilities(7), like NET_ADMIN or ALL",
 		 quote(name));
 	return false;
 }

@@ -21,6 +21,8 @@
 #ifndef STEPBOX_CAPS_H
 #define STEPBOX_CAPS_H
 
+#include "base/error.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,7 +41,7 @@ capset_t caps_all(void);
  * --cap-add / --cap-drop NAME: "NET_ADMIN", "CAP_NET_ADMIN", "net_admin",
  * or "ALL". The set it names, or false and why.
  */
-bool caps_parse(const char *name, capset_t *set, char *why, size_t why_size);
+bool caps_parse(const char *name, capset_t *set, struct error *err);
 
 /* "CHOWN,DAC_OVERRIDE,..." for inspect and the trace. */
 void caps_format(capset_t set, char *out, size_t size);

@@ -15,24 +15,24 @@ static uint32_t mask_of(int prefix)
 }
 
 bool ipam_parse_cidr(const char *text, struct in_addr *addr, int *prefix,
-		     char *why, size_t why_size)
+		     struct error *err)
 {
 	char copy[32], *slash, *end;
 	long n;
 
 	if (strlen(text) >= sizeof(copy) || (slash = strchr(strcpy(copy, text), '/')) == NULL) {
-		snprintf(why, why_size, "expected ADDRESS/PREFIX, like 10.50.0.2/24");
+		error_set(err, "expected ADDRESS/PREFIX, like 10.50.0.2/24");
 		return false;
 	}
 	*slash = '\0';
 	if (inet_pton(AF_INET, copy, addr) != 1) {
-		snprintf(why, why_size, "\"%s\" is not an IPv4 address", copy);
+		error_set(err, "\"%s\" is not an IPv4 address", copy);
 		return false;
 	}
 	errno = 0;
 	n = strtol(slash + 1, &end, 10);
 	if (errno || *end || end == slash + 1 || n < 0 || n > 32) {
-		snprintf(why, why_size, "prefix \"%s\" is not a number from 0 to 32", slash + 1);
+		error_set(err, "prefix \"%s\" is not a number from 0 to 32", slash + 1);
 		return false;
 	}
 	*prefix = n;
@@ -40,19 +40,19 @@ bool ipam_parse_cidr(const char *text, struct in_addr *addr, int *prefix,
 }
 
 /* The pool, STEPBOX_SUBNET or the default; false and a reason if it is no pool. */
-static bool read_pool(struct in_addr *pool, int *prefix, char *why, size_t why_size)
+static bool read_pool(struct in_addr *pool, int *prefix, struct error *err)
 {
 	const char *text = getenv("STEPBOX_SUBNET");
-	char reason[96];
+	struct error reason;
 
 	if (text == NULL || text[0] == '\0')
 		text = IPAM_DEFAULT_POOL;
-	if (!ipam_parse_cidr(text, pool, prefix, reason, sizeof(reason))) {
-		snprintf(why, why_size, "STEPBOX_SUBNET=%s: %s", quote(text), reason);
+	if (!ipam_parse_cidr(text, pool, prefix, &reason)) {
+		error_set(err, "STEPBOX_SUBNET=%s: %s", quote(text), reason.msg);
 		return false;
 	}
 	if (*prefix > 30 || *prefix < 8) {
-		snprintf(why, why_size, "STEPBOX_SUBNET=%s: the pool must be a /8 to a /30",
+		error_set(err, "STEPBOX_SUBNET=%s: the pool must be a /8 to a /30",
 			 quote(text));
 		return false;
 	}
@@ -65,15 +65,16 @@ void ipam_check_request(const char *text)
 	struct in_addr addr, pool;
 	uint32_t host_part;
 	int prefix, pool_prefix;
-	char why[192], pool_text[INET_ADDRSTRLEN];
+	char pool_text[INET_ADDRSTRLEN];
+	struct error err;
 
-	if (!ipam_parse_cidr(text, &addr, &prefix, why, sizeof(why)))
-		die("--ip %s: %s", quote(text), why);
+	if (!ipam_parse_cidr(text, &addr, &prefix, &err))
+		die("--ip %s: %s", quote(text), err.msg);
 	if (prefix > 30)
 		die("--ip %s: a /%d has no room for the container and its gateway; use /30 or shorter",
 		    quote(text), prefix);
-	if (!read_pool(&pool, &pool_prefix, why, sizeof(why)))
-		die("%s", why);
+	if (!read_pool(&pool, &pool_prefix, &err))
+		error_die(&err);
 	/*
 	 * The host routes the container's whole subnet into it while it runs:
 	 * only stepbox's own private range may be handed out, never a piece
@@ -149,23 +150,23 @@ static struct in_addr gateway_for(struct in_addr container, int prefix)
 	return first;
 }
 
-int ipam_choose(const char *requested, struct ipam_lease *lease, char *why, size_t why_size)
+int ipam_choose(const char *requested, struct ipam_lease *lease, struct error *err)
 {
 	struct host_addresses host;
 	struct in_addr pool;
 	int pool_prefix, i;
 
 	if (read_host_addresses(&host) == -1) {
-		snprintf(why, why_size, "netlink RTM_GETADDR (list the host's addresses): %s",
+		error_set(err, "netlink RTM_GETADDR (list the host's addresses): %s",
 			 strerror(errno));
 		return -1;
 	}
 
 	if (requested) {
-		ipam_parse_cidr(requested, &lease->container, &lease->prefix, why, why_size);
+		ipam_parse_cidr(requested, &lease->container, &lease->prefix, err);
 		struct in_addr net = { lease->container.s_addr & mask_of(lease->prefix) };
 		if ((i = overlapping(&host, net, lease->prefix)) >= 0) {
-			snprintf(why, why_size, "--ip %s: the subnet is in use on this host (%s has %s/%d)",
+			error_set(err, "--ip %s: the subnet is in use on this host (%s has %s/%d)",
 				 quote(requested), host.list[i].ifname, inet_ntoa(host.list[i].addr),
 				 host.list[i].prefix);
 			return -1;
@@ -174,7 +175,7 @@ int ipam_choose(const char *requested, struct ipam_lease *lease, char *why, size
 		return 0;
 	}
 
-	if (!read_pool(&pool, &pool_prefix, why, why_size))
+	if (!read_pool(&pool, &pool_prefix, err))
 		return -1;
 	/* Walk the pool in /30 steps: network, gateway (.1), container (.2), broadcast. */
 	for (uint32_t block = 0; block < (1u << (30 - pool_prefix)); block++) {
@@ -187,22 +188,21 @@ int ipam_choose(const char *requested, struct ipam_lease *lease, char *why, size
 		lease->container.s_addr = htonl(ntohl(net.s_addr) + 2);
 		return 0;
 	}
-	snprintf(why, why_size, "no free /30 left in stepbox's subnet — stop some containers, "
+	error_set(err, "no free /30 left in stepbox's subnet — stop some containers, "
 		 "or set STEPBOX_SUBNET to a larger pool");
 	return -1;
 }
 
 /* ---- step 08's bridge: one subnet for all containers ---------------------- */
 
-int ipam_bridge_subnet(const char *bridge, struct ipam_lease *subnet, char *why,
-		       size_t why_size)
+int ipam_bridge_subnet(const char *bridge, struct ipam_lease *subnet, struct error *err)
 {
 	struct host_addresses host;
 	struct in_addr pool;
 	int pool_prefix, prefix;
 
 	if (read_host_addresses(&host) == -1) {
-		snprintf(why, why_size, "netlink RTM_GETADDR (list the host's addresses): %s",
+		error_set(err, "netlink RTM_GETADDR (list the host's addresses): %s",
 			 strerror(errno));
 		return -1;
 	}
@@ -214,7 +214,7 @@ int ipam_bridge_subnet(const char *bridge, struct ipam_lease *subnet, char *why,
 			return 1;
 		}
 
-	if (!read_pool(&pool, &pool_prefix, why, why_size))
+	if (!read_pool(&pool, &pool_prefix, err))
 		return -1;
 	/* A /24 (253 containers), or the whole pool if that is smaller. */
 	prefix = pool_prefix > 24 ? pool_prefix : 24;
@@ -228,13 +228,13 @@ int ipam_bridge_subnet(const char *bridge, struct ipam_lease *subnet, char *why,
 		subnet->container.s_addr = 0;
 		return 0;
 	}
-	snprintf(why, why_size, "no free /%d left in stepbox's subnet for the bridge %s — set "
+	error_set(err, "no free /%d left in stepbox's subnet for the bridge %s — set "
 		 "STEPBOX_SUBNET to a larger pool", prefix, bridge);
 	return -1;
 }
 
 int ipam_choose_on_bridge(const struct ipam_lease *subnet, const struct in_addr *used,
-			  int nused, struct ipam_lease *lease, char *why, size_t why_size)
+			  int nused, struct ipam_lease *lease, struct error *err)
 {
 	uint32_t net = ntohl(subnet->gateway.s_addr & mask_of(subnet->prefix));
 	uint32_t hosts = ~ntohl(mask_of(subnet->prefix));   /* the broadcast's host part */
@@ -251,7 +251,7 @@ int ipam_choose_on_bridge(const struct ipam_lease *subnet, const struct in_addr 
 		lease->container = candidate;
 		return 0;
 	}
-	snprintf(why, why_size, "no free address left on the bridge's subnet %s/%d: stop some "
+	error_set(err, "no free address left on the bridge's subnet %s/%d: stop some "
 		 "containers", inet_ntoa(subnet->gateway), subnet->prefix);
 	return -1;
 }

@@ -14,6 +14,8 @@
 #ifndef STEPBOX_IPAM_H
 #define STEPBOX_IPAM_H
 
+#include "base/error.h"
+
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,7 +30,7 @@ struct ipam_lease {
 
 /* Parse "A.B.C.D/N"; false (and a reason in `why`) if it is not one. */
 bool ipam_parse_cidr(const char *text, struct in_addr *addr, int *prefix,
-		     char *why, size_t why_size);
+		     struct error *err);
 
 /*
  * Check a requested "--ip A.B.C.D/N" for a container: inside the pool
@@ -44,7 +46,7 @@ void ipam_check_request(const char *text);
  * the lock that serialises allocations, until the gateway address is
  * assigned — so this does not die: -1 and the reason in `why`.
  */
-int ipam_choose(const char *requested, struct ipam_lease *lease, char *why, size_t why_size);
+int ipam_choose(const char *requested, struct ipam_lease *lease, struct error *err);
 
 /*
  * Step 08's bridge (lib/runtime/bridge) puts every container on one subnet. Its
@@ -52,14 +54,13 @@ int ipam_choose(const char *requested, struct ipam_lease *lease, char *why, size
  * `bridge` has: 1; or, when it has none, the first /24 of the pool (the
  * whole pool if smaller) that no host interface overlaps: 0. -1 and why.
  */
-int ipam_bridge_subnet(const char *bridge, struct ipam_lease *subnet, char *why,
-		       size_t why_size);
+int ipam_bridge_subnet(const char *bridge, struct ipam_lease *subnet, struct error *err);
 
 /*
  * A container's lease on that subnet: the lowest address that is neither
  * the gateway nor one of the `nused` in `used`. -1 and why when it is full.
  */
 int ipam_choose_on_bridge(const struct ipam_lease *subnet, const struct in_addr *used,
-			  int nused, struct ipam_lease *lease, char *why, size_t why_size);
+			  int nused, struct ipam_lease *lease, struct error *err);
 
 #endif

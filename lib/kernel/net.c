@@ -226,7 +226,8 @@ void net_connect_container(struct net_link *link, const char *id, pid_t pid, boo
 			   const char *requested_ip, const char *name)
 {
 	int lock, err = 0;
-	char alias[128], why[256] = "";
+	char alias[128];
+	struct error why;
 
 	link->connected = false;
 	if (!veth)
@@ -240,9 +241,9 @@ void net_connect_container(struct net_link *link, const char *id, pid_t pid, boo
 	net_host_if_name(link->host_if, id);
 	if ((lock = lock_take(rundir_root())) == -1)
 		die_errno(NULL, "lock %s", quote(rundir_root()));
-	if (ipam_choose(requested_ip, &link->lease, why, sizeof(why)) == -1) {
+	if (ipam_choose(requested_ip, &link->lease, &why) == -1) {
 		lock_release(lock);
-		die("%s", why);
+		error_die(&why);
 	}
 	if (net_veth_create(link->host_if, "eth0", pid) == 0) {
 		link->connected = true;

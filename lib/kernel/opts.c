@@ -225,7 +225,7 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 	struct option longopts[NOPTIONS + 1];
 	static char *default_cmd[] = { "/bin/sh", NULL };
 	bool root = geteuid() == 0;
-	char why[128];
+	struct error err;
 	int key;
 
 	memset(o, 0, sizeof(*o));
@@ -274,8 +274,8 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 			o->ip = optarg;
 			break;
 		case 'U':
-			if (!userns_parse_range(optarg, &o->uids, why, sizeof(why)))
-				die("--userns-remap %s: %s", quote(optarg), why);
+			if (!userns_parse_range(optarg, &o->uids, &err))
+				die("--userns-remap %s: %s", quote(optarg), err.msg);
 			o->gids = o->uids;
 			o->userns_remap = optarg;
 			break;

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-bool userns_parse_range(const char *text, struct id_range *range, char *why, size_t size)
+bool userns_parse_range(const char *text, struct id_range *range, struct error *err)
 {
 	char *end;
 
@@ -22,26 +22,26 @@ bool userns_parse_range(const char *text, struct id_range *range, char *why, siz
 	range->start = strtoul(text, &end, 10);
 	/* strtoul() would skip spaces and take "-1": only digits may start a number. */
 	if (errno || end == text || *end != ':' || text[0] < '0' || text[0] > '9') {
-		snprintf(why, size, "expected START:COUNT, like 100000:65536");
+		error_set(err, "expected START:COUNT, like 100000:65536");
 		return false;
 	}
 	text = end + 1;
 	range->count = strtoul(text, &end, 10);
 	if (errno || end == text || *end || text[0] < '0' || text[0] > '9') {
-		snprintf(why, size, "expected START:COUNT, like 100000:65536");
+		error_set(err, "expected START:COUNT, like 100000:65536");
 		return false;
 	}
 	if (range->start == 0) {
-		snprintf(why, size, "START 0 would make the container's root the host's root");
+		error_set(err, "START 0 would make the container's root the host's root");
 		return false;
 	}
 	if (range->count == 0) {
-		snprintf(why, size, "COUNT must be at least 1");
+		error_set(err, "COUNT must be at least 1");
 		return false;
 	}
 	/* IDs are 32-bit and (uid_t)-1 means "no ID". */
 	if (range->start > 4294967294UL || range->count > 4294967295UL - range->start) {
-		snprintf(why, size, "the range goes past the largest ID, 4294967294");
+		error_set(err, "the range goes past the largest ID, 4294967294");
 		return false;
 	}
 	return true;
@@ -50,7 +50,8 @@ bool userns_parse_range(const char *text, struct id_range *range, char *why, siz
 void userns_default_range(const char *file, struct id_range *range)
 {
 	FILE *f = fopen(file, "re");
-	char line[256], why[128];
+	char line[256];
+	struct error err;
 
 	range->start = USERNS_DEFAULT_START;
 	range->count = USERNS_DEFAULT_COUNT;
@@ -60,8 +61,8 @@ void userns_default_range(const char *file, struct id_range *range)
 		line[strcspn(line, "\n")] = '\0';
 		if (strncmp(line, "stepbox:", 8) != 0)
 			continue;
-		if (!userns_parse_range(line + 8, range, why, sizeof(why)))
-			die("%s: bad \"stepbox\" entry \"%s\": %s", file, line, why);
+		if (!userns_parse_range(line + 8, range, &err))
+			die("%s: bad \"stepbox\" entry \"%s\": %s", file, line, err.msg);
 		break;
 	}
 	fclose(f);

@@ -11,6 +11,8 @@
 #ifndef STEPBOX_USERNS_H
 #define STEPBOX_USERNS_H
 
+#include "base/error.h"
+
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -24,7 +26,7 @@ struct id_range {
 };
 
 /* Parse "START:COUNT" for --userns-remap; false and a reason if it is not one. */
-bool userns_parse_range(const char *text, struct id_range *range, char *why, size_t size);
+bool userns_parse_range(const char *text, struct id_range *range, struct error *err);
 
 /* The range for a root runtime: the "stepbox" entry of `file`
  * (/etc/subuid or /etc/subgid) if there is one, else the default. */

@@ -120,31 +120,30 @@ static int make_bridge(const struct ipam_lease *subnet)
 
 /* Under the lock: the bridge, the lease, the veth plugged in. -1 and why. */
 static int plug_in(struct net_link *link, const char *id, pid_t pid, const char *name,
-		   char *why, size_t why_size)
+		   struct error *err)
 {
 	struct ipam_lease subnet;
 	static struct bridge_ports ports;
 	char alias[192];
 	int have;
 
-	if ((have = ipam_bridge_subnet(BRIDGE_NAME, &subnet, why, why_size)) == -1)
+	if ((have = ipam_bridge_subnet(BRIDGE_NAME, &subnet, err)) == -1)
 		return -1;
 	if (have == 0 && make_bridge(&subnet) == -1) {
-		snprintf(why, why_size, "netlink: make the bridge %s with %s/%d: %s%s", BRIDGE_NAME,
+		error_set(err, "netlink: make the bridge %s with %s/%d: %s%s", BRIDGE_NAME,
 			 inet_ntoa(subnet.gateway), subnet.prefix, strerror(errno),
 			 errno == EOPNOTSUPP ? " — try: modprobe bridge" : "");
 		return -1;
 	}
 	if (read_ports(&ports) == -1) {
-		snprintf(why, why_size, "netlink RTM_GETLINK (the ports of %s): %s", BRIDGE_NAME,
+		error_set(err, "netlink RTM_GETLINK (the ports of %s): %s", BRIDGE_NAME,
 			 strerror(errno));
 		return -1;
 	}
-	if (ipam_choose_on_bridge(&subnet, ports.used, ports.nused, &link->lease, why,
-				  why_size) == -1)
+	if (ipam_choose_on_bridge(&subnet, ports.used, ports.nused, &link->lease, err) == -1)
 		return -1;
 	if (net_veth_create(link->host_if, "eth0", pid) == -1) {
-		snprintf(why, why_size, "netlink: veth %s <-> the container's eth0: %s%s",
+		error_set(err, "netlink: veth %s <-> the container's eth0: %s%s",
 			 link->host_if, strerror(errno),
 			 errno == EOPNOTSUPP ? " — try: modprobe veth" : "");
 		return -1;
@@ -156,7 +155,7 @@ static int plug_in(struct net_link *link, const char *id, pid_t pid, const char 
 	if (net_link_set_alias(link->host_if, alias) == -1 ||
 	    net_link_set_master(link->host_if, BRIDGE_NAME) == -1 ||
 	    net_link_up(link->host_if) == -1) {
-		snprintf(why, why_size, "netlink: plug %s into %s: %s", link->host_if, BRIDGE_NAME,
+		error_set(err, "netlink: plug %s into %s: %s", link->host_if, BRIDGE_NAME,
 			 strerror(errno));
 		return -1;
 	}
@@ -166,7 +165,7 @@ static int plug_in(struct net_link *link, const char *id, pid_t pid, const char 
 void bridge_connect_container(struct net_link *link, const char *id, pid_t pid,
 			      const char *name)
 {
-	char why[512] = "";
+	struct error err;
 	int lock, failed;
 
 	link->connected = false;
@@ -174,10 +173,10 @@ void bridge_connect_container(struct net_link *link, const char *id, pid_t pid,
 	cleanup_on_exit(undo_connect, link);
 	if ((lock = lock_take(rundir_root())) == -1)
 		die_errno(NULL, "lock %s", quote(rundir_root()));
-	failed = plug_in(link, id, pid, name, why, sizeof(why));
+	failed = plug_in(link, id, pid, name, &err);
 	lock_release(lock);
 	if (failed)
-		die("%s", why);
+		error_die(&err);
 	fault_point("network");
 
 	/* The container's end: its address and route, set from inside its namespace. */

@@ -61,7 +61,7 @@ static void copy_host_file(FILE *out, const char *path)
 }
 
 int hosts_write_files(const char *dir, const char *hostname, const char *name,
-		      const char *ip, bool host_network, char *why, size_t why_size)
+		      const char *ip, bool host_network, struct error *err)
 {
 	char path[PATH_MAX + 32];
 
@@ -89,7 +89,7 @@ int hosts_write_files(const char *dir, const char *hostname, const char *name,
 	trace("wrote hosts, hostname and resolv.conf for the container in %s", dir);
 	return 0;
 fail:
-	snprintf(why, why_size, "write %s: %s", path, strerror(errno));
+	error_set(err, "write %s: %s", path, strerror(errno));
 	return -1;
 }
 

@@ -18,6 +18,8 @@
 #ifndef STEPBOX_HOSTS_H
 #define STEPBOX_HOSTS_H
 
+#include "base/error.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -26,7 +28,7 @@
  * container's address, or NULL (--net none, --net host). -1 and why.
  */
 int hosts_write_files(const char *dir, const char *hostname, const char *name,
-		      const char *ip, bool host_network, char *why, size_t why_size);
+		      const char *ip, bool host_network, struct error *err);
 
 /*
  * Child, after pivot_root() and before the old root goes: bind those files,

@@ -32,26 +32,26 @@ static int port_number(const char *text)
 	return errno || *end || n < 1 || n > 65535 ? -1 : (int)n;
 }
 
-int ports_parse(const char *spec, struct port_mapping *p, char *why, size_t why_size)
+int ports_parse(const char *spec, struct port_mapping *p, struct error *err)
 {
 	char copy[128], *proto, *container, *host, *ip = NULL;
 	struct in_addr addr;
 
 	if (strlen(spec) >= sizeof(copy)) {
-		snprintf(why, why_size, "-p: the mapping is too long");
+		error_set(err, "-p: the mapping is too long");
 		return -1;
 	}
 	strcpy(copy, spec);
 	if ((proto = strchr(copy, '/')) != NULL) {
 		*proto++ = '\0';
 		if (strcmp(proto, "tcp") != 0) {
-			snprintf(why, why_size, "-p %s: invalid proto: %s (stepbox publishes tcp only)",
+			error_set(err, "-p %s: invalid proto: %s (stepbox publishes tcp only)",
 				 quote(spec), quote(proto));
 			return -1;
 		}
 	}
 	if ((container = strrchr(copy, ':')) == NULL) {
-		snprintf(why, why_size, "-p %s: expected [IP:]HOSTPORT:CONTAINERPORT[/tcp], "
+		error_set(err, "-p %s: expected [IP:]HOSTPORT:CONTAINERPORT[/tcp], "
 			 "like 127.0.0.1:8080:80", quote(spec));
 		return -1;
 	}
@@ -62,18 +62,18 @@ int ports_parse(const char *spec, struct port_mapping *p, char *why, size_t why_
 		host = strrchr(copy, ':');
 		*host++ = '\0';
 		if (inet_pton(AF_INET, ip, &addr) != 1) {
-			snprintf(why, why_size, "-p %s: invalid IP address: %s (an IPv4 address of "
+			error_set(err, "-p %s: invalid IP address: %s (an IPv4 address of "
 				 "this host)", quote(spec), quote(ip));
 			return -1;
 		}
 	}
 	if ((p->host_port = port_number(host)) == -1) {
-		snprintf(why, why_size, "-p %s: invalid hostPort: %s (1 to 65535)", quote(spec),
+		error_set(err, "-p %s: invalid hostPort: %s (1 to 65535)", quote(spec),
 			 quote(host));
 		return -1;
 	}
 	if ((p->container_port = port_number(container)) == -1) {
-		snprintf(why, why_size, "-p %s: invalid containerPort: %s (1 to 65535)",
+		error_set(err, "-p %s: invalid containerPort: %s (1 to 65535)",
 			 quote(spec), quote(container));
 		return -1;
 	}
@@ -86,7 +86,7 @@ void ports_format(const struct port_mapping *p, char *out, size_t size)
 	snprintf(out, size, "%s:%d->%d/tcp", p->host_ip, p->host_port, p->container_port);
 }
 
-int ports_listen(const struct port_mapping *p, char *why, size_t why_size)
+int ports_listen(const struct port_mapping *p, struct error *err)
 {
 	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(p->host_port) };
 	int fd, on = 1;
@@ -94,24 +94,22 @@ int ports_listen(const struct port_mapping *p, char *why, size_t why_size)
 	inet_pton(AF_INET, p->host_ip, &addr.sin_addr);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
-		snprintf(why, why_size, "socket(AF_INET): %s", strerror(errno));
+		error_set(err, "socket(AF_INET): %s", strerror(errno));
 		return -1;
 	}
 	/* A port that only has connections of an earlier run in TIME_WAIT is free. */
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == -1 || listen(fd, 128) == -1) {
-		int err = errno;
+		int saved = errno;
 
 		close(fd);
-		if (err == EADDRINUSE)
-			snprintf(why, why_size, "Bind for %s:%d failed: port is already allocated",
-				 p->host_ip, p->host_port);
-		else
-			snprintf(why, why_size, "Bind for %s:%d failed: %s%s", p->host_ip,
-				 p->host_port, strerror(err),
-				 err == EADDRNOTAVAIL ? " (no interface of this host has that address)"
-				 : err == EACCES ? " (ports below 1024 need root)" : "");
-		return -1;
+		if (saved == EADDRINUSE)
+			return error_set(err, "Bind for %s:%d failed: port is already allocated",
+					 p->host_ip, p->host_port);
+		return error_set(err, "Bind for %s:%d failed: %s%s", p->host_ip, p->host_port,
+				 strerror(saved),
+				 saved == EADDRNOTAVAIL ? " (no interface of this host has that address)"
+				 : saved == EACCES ? " (ports below 1024 need root)" : "");
 	}
 	trace("bind(%s:%d) and listen(): the host end of -p %s:%d:%d", p->host_ip, p->host_port,
 	      p->host_ip, p->host_port, p->container_port);

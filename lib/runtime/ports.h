@@ -23,6 +23,8 @@
 #ifndef STEPBOX_PORTS_H
 #define STEPBOX_PORTS_H
 
+#include "base/error.h"
+
 #include <netinet/in.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -36,7 +38,7 @@ struct port_mapping {
 };
 
 /* "-p [IP:]HOSTPORT:CONTAINERPORT[/tcp]": -1 and why, if it is not that. */
-int ports_parse(const char *spec, struct port_mapping *p, char *why, size_t why_size);
+int ports_parse(const char *spec, struct port_mapping *p, struct error *err);
 
 /* "127.0.0.1:8080->80/tcp", as docker's PORTS column shows it. */
 void ports_format(const struct port_mapping *p, char *out, size_t size);
@@ -45,7 +47,7 @@ void ports_format(const struct port_mapping *p, char *out, size_t size);
  * CLI: bind and listen on the host port (close-on-exec). The socket, or -1
  * and why ("Bind for 0.0.0.0:8080 failed: port is already allocated").
  */
-int ports_listen(const struct port_mapping *p, char *why, size_t why_size);
+int ports_listen(const struct port_mapping *p, struct error *err);
 
 /*
  * Shim: fork the proxy for the `n` listening sockets `listeners` (for the

@@ -36,19 +36,19 @@ const char *volume_dir(void)
 }
 
 /* A target inside the container: absolute, and not "/" itself. */
-static int check_target(const char *target, char *why, size_t why_size)
+static int check_target(const char *target, struct error *err)
 {
 	if (target[0] != '/') {
-		snprintf(why, why_size, "%s: the path in the container must be absolute",
+		error_set(err, "%s: the path in the container must be absolute",
 			 quote(target));
 		return -1;
 	}
 	if (strspn(target, "/") == strlen(target)) {
-		snprintf(why, why_size, "%s: cannot mount over the container's root", quote(target));
+		error_set(err, "%s: cannot mount over the container's root", quote(target));
 		return -1;
 	}
 	if (strlen(target) >= PATH_MAX - 1) {
-		snprintf(why, why_size, "the path in the container is too long");
+		error_set(err, "the path in the container is too long");
 		return -1;
 	}
 	return 0;
@@ -64,18 +64,18 @@ static bool valid_volume_name(const char *name)
 		       len;
 }
 
-int volume_parse(const char *spec, struct volume *v, char *why, size_t why_size)
+int volume_parse(const char *spec, struct volume *v, struct error *err)
 {
 	char copy[PATH_MAX * 2 + 8], *target, *mode;
 
 	memset(v, 0, sizeof(*v));
 	if (strlen(spec) >= sizeof(copy)) {
-		snprintf(why, why_size, "-v: too long");
+		error_set(err, "-v: too long");
 		return -1;
 	}
 	strcpy(copy, spec);
 	if ((target = strchr(copy, ':')) == NULL) {
-		snprintf(why, why_size, "-v %s: expected SOURCE:TARGET[:ro], like /srv/data:/data "
+		error_set(err, "-v %s: expected SOURCE:TARGET[:ro], like /srv/data:/data "
 			 "or a volume name, data:/data", quote(spec));
 		return -1;
 	}
@@ -83,13 +83,13 @@ int volume_parse(const char *spec, struct volume *v, char *why, size_t why_size)
 	if ((mode = strchr(target, ':')) != NULL) {
 		*mode++ = '\0';
 		if (strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0) {
-			snprintf(why, why_size, "-v %s: the mode is ro or rw, not %s", quote(spec),
+			error_set(err, "-v %s: the mode is ro or rw, not %s", quote(spec),
 				 quote(mode));
 			return -1;
 		}
 		v->readonly = strcmp(mode, "ro") == 0;
 	}
-	if (check_target(target, why, why_size) == -1)
+	if (check_target(target, err) == -1)
 		return -1;
 	if (copy[0] == '/') {
 		v->kind = VOLUME_BIND;
@@ -100,28 +100,28 @@ int volume_parse(const char *spec, struct volume *v, char *why, size_t why_size)
 		if (asprintf(&v->source, "%s/%s", volume_dir(), copy) == -1)
 			v->source = NULL;
 	} else {
-		snprintf(why, why_size, "-v %s: %s is neither an absolute host path nor a volume "
+		error_set(err, "-v %s: %s is neither an absolute host path nor a volume "
 			 "name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)", quote(spec), quote(copy));
 		return -1;
 	}
 	v->target = strdup(target);
 	if (v->source == NULL || v->target == NULL) {
-		snprintf(why, why_size, "-v %s: %s", quote(spec), strerror(ENOMEM));
+		error_set(err, "-v %s: %s", quote(spec), strerror(ENOMEM));
 		return -1;
 	}
 	return 0;
 }
 
-int volume_parse_tmpfs(const char *target, struct volume *v, char *why, size_t why_size)
+int volume_parse_tmpfs(const char *target, struct volume *v, struct error *err)
 {
 	memset(v, 0, sizeof(*v));
-	if (check_target(target, why, why_size) == -1)
+	if (check_target(target, err) == -1)
 		return -1;
 	v->kind = VOLUME_TMPFS;
 	v->target = strdup(target);
 	v->source = strdup("tmpfs");
 	if (v->target == NULL || v->source == NULL) {
-		snprintf(why, why_size, "--tmpfs %s: %s", quote(target), strerror(errno));
+		error_set(err, "--tmpfs %s: %s", quote(target), strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -140,8 +140,7 @@ static int make_path(const char *path, mode_t mode)
 	return mkdir(path, mode) == -1 && errno != EEXIST ? -1 : 0;
 }
 
-int volume_prepare(struct volume *v, unsigned long uid, unsigned long gid, char *why,
-		   size_t why_size)
+int volume_prepare(struct volume *v, unsigned long uid, unsigned long gid, struct error *err)
 {
 	struct stat st;
 
@@ -149,7 +148,7 @@ int volume_prepare(struct volume *v, unsigned long uid, unsigned long gid, char 
 		return 0;
 	if (v->kind == VOLUME_BIND) {
 		if (stat(v->source, &st) == -1) {
-			snprintf(why, why_size, "invalid mount config: bind source path does not exist: "
+			error_set(err, "invalid mount config: bind source path does not exist: "
 				 "%s", v->source);
 			return -1;
 		}
@@ -160,7 +159,7 @@ int volume_prepare(struct volume *v, unsigned long uid, unsigned long gid, char 
 		return 0;
 	if (make_path(volume_dir(), 0700) == -1 || mkdir(v->source, 0755) == -1 ||
 	    chown(v->source, uid, gid) == -1) {
-		snprintf(why, why_size, "create the volume %s in %s: %s", v->name, volume_dir(),
+		error_set(err, "create the volume %s in %s: %s", v->name, volume_dir(),
 			 strerror(errno));
 		return -1;
 	}

@@ -25,6 +25,8 @@
 #ifndef STEPBOX_VOLUME_H
 #define STEPBOX_VOLUME_H
 
+#include "base/error.h"
+
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -48,15 +50,14 @@ const char *volume_kind_name(enum volume_kind kind);
 const char *volume_dir(void);
 
 /* "-v SRC:DST[:ro|rw]" and "--tmpfs DST": -1 and why, if they are not that. */
-int volume_parse(const char *spec, struct volume *v, char *why, size_t why_size);
-int volume_parse_tmpfs(const char *target, struct volume *v, char *why, size_t why_size);
+int volume_parse(const char *spec, struct volume *v, struct error *err);
+int volume_parse_tmpfs(const char *target, struct volume *v, struct error *err);
 
 /*
  * Before the container starts: a bind's source must exist; a named volume's
  * directory is made (owned by `uid`:`gid`, the container's root) if new.
  */
-int volume_prepare(struct volume *v, unsigned long uid, unsigned long gid, char *why,
-		   size_t why_size);
+int volume_prepare(struct volume *v, unsigned long uid, unsigned long gid, struct error *err);
 
 /*
  * Child, after pivot_root() and before the old root is detached: mount `v`

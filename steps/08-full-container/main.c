@@ -155,7 +155,7 @@ static void start_container(struct container *c, struct shim_link *link)
 	 * it is in its group: cg_enter_namespace()); --net host keeps the host's
 	 * network: the lecture's "no isolation" contrast. */
 	int namespaces = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS;
-	char why[512];
+	struct error err;
 
 	if (c->config.network != NETWORK_HOST)
 		namespaces |= CLONE_NEWNET;
@@ -188,8 +188,8 @@ static void start_container(struct container *c, struct shim_link *link)
 		bridge_connect_container(&c->link, c->id, c->init.pid, c->config.name);
 	if (hosts_write_files(c->run.path, c->config.hostname, c->config.name,
 			      c->link.connected ? inet_ntoa(c->link.lease.container) : NULL,
-			      c->config.network == NETWORK_HOST, why, sizeof(why)) == -1)
-		die("%s", why);
+			      c->config.network == NETWORK_HOST, &err) == -1)
+		error_die(&err);
 	proc_release_child(&c->init);
 
 	/* -p: the shim relays the host ports (bound by run) to our address. */
