@@ -53,8 +53,9 @@ host_untouched() {
 }
 
 # The unpacker said no in one line, and left nothing: no DEST, no temporary.
+#   refused [OPTION...] ARCHIVE
 refused() {
-	run "$UNPACK" "$DEST" "$1"
+	run "$UNPACK" "${@:1:$#-1}" "$DEST" "${@: -1}"
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
@@ -172,6 +173,16 @@ refused() {
 		refused "$A/$f"
 	done
 	[ "$(stat -c %h /etc/passwd)" = "$links" ]
+}
+
+@test "08-layers: without openat2 (Linux < 5.6), the O_NOFOLLOW walk refuses and contains the same" {
+	for f in dotdot symlink-tmp symlink-up hardlink-abs hardlink-rel hardlink-symlink deep300; do
+		refused --no-openat2 "$A/$f.tar"
+	done
+	run --separate-stderr "$UNPACK" --no-openat2 "$DEST" "$A/valid.tar"
+	[ "$status" -eq 0 ]
+	[ "$(stat -c '%a %u:%g' "$DEST/home/user/notes")" = "600 1000:1000" ]
+	[ "$(cat "$DEST"/long/n*/file)" = long ]
 }
 
 @test "08-layers: a truncated archive is refused, naming the member" {

@@ -53,6 +53,7 @@ def valid(): return [
     entry("ro/inside", data=b"x"),
     entry(long_name, data=b"long\n"),
     entry(".wh..wh.plnk/", D, mode=0o700),
+    entry(".wh..wh.plnk/1234.5678", data=b"aufs\n"),
     entry("opt/data.bin", data=bytes(range(256)) * 64),
 ]
 write("valid.tar", valid())

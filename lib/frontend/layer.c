@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "frontend/layer.h"
+#include "frontend/decompress.h"
 #include "frontend/tar.h"
 #include "base/log.h"
 
@@ -18,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +26,6 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -534,6 +533,9 @@ static int unpack_member(struct unpack *u, struct tar *t, const struct tar_membe
 			: fail(u, "member %s: a %s as the layer's root", quote(m->name), tar_type_name(m->type));
 	memcpy(dir, path, sizeof(dir));
 	base = split_name(dir);
+	/* Inside AUFS's own directories (.wh..wh.plnk/...): nothing of the image. */
+	if (strncmp(dir, ".wh..wh.", 8) == 0 || strstr(dir, "/.wh..wh."))
+		return 0;
 	if (strncmp(base, ".wh.", 4) == 0)
 		return make_whiteout(u, dir, base);
 	if ((m->type == TAR_CHAR || m->type == TAR_BLOCK) && !u->as_root) {
@@ -618,62 +620,22 @@ static int finish_dirs(struct unpack *u)
 				return fail_errno(u, "setting the layer root's owner, mode and mtime");
 			return 0;
 		}
-	return fchmod(u->root, 0755) < 0 ? fail(u, "chmod layer root: %s", strerror(errno)) : 0;
+	if (fchmod(u->root, 0755) < 0)
+		return fail_errno(u, "chmod of the layer's root");
+	return 0;
 }
 
-/* A decompressor writing into the pipe we read: gzip -dc or zstd -dc. */
-struct source {
-	int fd;
-	pid_t pid;                /* 0: no decompressor */
-	const char *program;
-};
-
-/* The decompressor must have succeeded: a damaged .gz may still give a
- * stream that looks like a whole tar. Called once the stream is at its end. */
-static int source_wait(struct source *s, char *why, size_t why_size)
-{
-	int status;
-	pid_t pid = s->pid;
-
-	if (pid <= 0)
-		return 0;
-	s->pid = 0;
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			snprintf(why, why_size, "waitpid %s: %s", s->program, strerror(errno));
-			return -1;
-		}
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		snprintf(why, why_size, "%s -dc could not run — install it (apt-get install %s)",
-			 s->program, s->program);
-	else
-		snprintf(why, why_size, "%s -dc failed (status %d): the compressed layer is damaged"
-			 " or truncated", s->program,
-			 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-	return -1;
-}
-
-/* After an error: stop the decompressor (closing the pipe gives it SIGPIPE
- * at its next write; waiting without that could wait forever). */
-static void source_abandon(struct source *s)
-{
-	char ignore[256];
-
-	if (s->pid > 0) {
-		close(s->fd);
-		s->fd = -1;
-		source_wait(s, ignore, sizeof(ignore));
-	}
-}
-
-static int unpack_stream(struct source *src, const char *dest, const struct layer_options *opts,
+/*
+ * The whole unpack: into a temporary directory next to dest, member by
+ * member, then the directories' metadata, the decompressor's verdict, and
+ * the rename. Any failure removes the temporary directory. src->pid is 0
+ * for a plain fd; src->fd is then the caller's and stays open.
+ */
+static int unpack_stream(struct decompress *src, const char *dest, const struct layer_options *opts,
 			 struct layer_report *report, char *why, size_t why_size)
 {
 	struct layer_options defaults = { 0 };
-	struct unpack u = { .report = report, .as_root = geteuid() == 0, .have_openat2 = true,
+	struct unpack u = { .report = report, .as_root = geteuid() == 0,
 			    .member = "(none)", .why = why, .why_size = why_size };
 	struct sha256 digest;
 	unsigned char sum[SHA256_DIGEST_SIZE];
@@ -693,11 +655,13 @@ static int unpack_stream(struct source *src, const char *dest, const struct laye
 	if (!defaults.max_entries)
 		defaults.max_entries = LAYER_DEFAULT_MAX_ENTRIES;
 	u.opts = &defaults;
+	u.have_openat2 = !defaults.no_openat2;
 	r = lstat(dest, &st) == 0 ? EEXIST : errno;
 	if (r != ENOENT) {
 		snprintf(why, why_size, "%s: %s — a layer is unpacked into a new directory", quote(dest),
 			 r == EEXIST ? "already exists" : strerror(r));
-		source_abandon(src);
+		if (src->pid)
+			decompress_abort(src);    /* a plain fd stays the caller's */
 		return -1;
 	}
 	/* Next to dest, so the final rename stays on one filesystem. */
@@ -706,13 +670,19 @@ static int unpack_stream(struct source *src, const char *dest, const struct laye
 
 		snprintf(why, why_size, "mkdtemp %s.tmp-XXXXXX: %s — its directory must exist and be"
 			 " writable", quote(dest), strerror(e));
-		source_abandon(src);
+		if (src->pid)
+			decompress_abort(src);    /* a plain fd stays the caller's */
 		return -1;
 	}
 	u.root = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	sha256_init(&digest);
 	tar_open(&t, src->fd, &digest, defaults.max_size);
-	r = u.root < 0 ? fail(&u, "open %s: %s", quote(tmp), strerror(errno)) : 0;
+	r = 0;
+	if (u.root < 0) {
+		int e = errno;
+
+		r = fail(&u, "open %s: %s", quote(tmp), strerror(e));
+	}
 	while (r == 0 && (r = tar_next(&t, &m, why, why_size)) == 1)
 		r = unpack_member(&u, &t, m);
 	/* Read to the end: the digest covers the whole stream, and the
@@ -721,12 +691,17 @@ static int unpack_stream(struct source *src, const char *dest, const struct laye
 		r = tar_finish(&t, why, why_size);
 	if (r == 0)
 		r = finish_dirs(&u);
-	if (r == 0)
-		r = source_wait(src, why, why_size);
-	else
-		source_abandon(src);
-	if (r == 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, dest, RENAME_NOREPLACE) < 0)
-		r = fail(&u, "rename %s to %s: %s", quote(tmp), quote(dest), strerror(errno));
+	if (src->pid && r == 0)
+		r = decompress_finish(src, why, why_size);
+	else if (src->pid)
+		decompress_abort(src);
+	/* The one step that makes the layer visible: all of it, or nothing.
+	 * NOREPLACE: a layer someone else put there meanwhile is not overwritten. */
+	if (r == 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, dest, RENAME_NOREPLACE) < 0) {
+		int e = errno;
+
+		r = fail(&u, "rename %s to %s: %s", quote(tmp), quote(dest), strerror(e));
+	}
 	tar_close(&t);
 	for (i = 0; i < u.ndirs; i++)
 		free(u.dirs[i].path);
@@ -746,54 +721,22 @@ static int unpack_stream(struct source *src, const char *dest, const struct laye
 int layer_unpack(int fd, const char *dest, const struct layer_options *opts,
 		 struct layer_report *report, char *why, size_t why_size)
 {
-	struct source src = { .fd = fd };
+	struct decompress plain = { .fd = fd };
 
-	return unpack_stream(&src, dest, opts, report, why, why_size);
+	return unpack_stream(&plain, dest, opts, report, why, why_size);
 }
 
 int layer_unpack_file(const char *path, const char *dest, const struct layer_options *opts,
 		      struct layer_report *report, char *why, size_t why_size)
 {
-	static const unsigned char gzip_magic[] = { 0x1f, 0x8b }, zstd_magic[] = { 0x28, 0xb5, 0x2f, 0xfd };
-	struct source src = { .fd = open(path, O_RDONLY | O_CLOEXEC) };
-	unsigned char magic[4] = { 0 };
-	int pipefd[2], r;
+	struct decompress d;
+	int r;
 
-	if (src.fd < 0 || pread(src.fd, magic, sizeof(magic), 0) < 0) {
-		snprintf(why, why_size, "open %s: %s", quote(path), strerror(errno));
-		if (src.fd >= 0)
-			close(src.fd);
+	if (decompress_open(path, &d, why, why_size) < 0)
 		return -1;
-	}
-	/* By content, not by name: a blob in an OCI archive has no extension. */
-	if (memcmp(magic, gzip_magic, 2) == 0)
-		src.program = "gzip";
-	else if (memcmp(magic, zstd_magic, 4) == 0)
-		src.program = "zstd";
-	if (src.program) {
-		if (pipe2(pipefd, O_CLOEXEC) < 0 || (src.pid = fork()) < 0) {
-			snprintf(why, why_size, "starting %s -dc: %s", src.program, strerror(errno));
-			close(src.fd);
-			return -1;
-		}
-		if (src.pid == 0) {
-			int devnull = open("/dev/null", O_WRONLY);
-
-			/* Its complaints become our one line (source_wait); a
-			 * SIGPIPE when we stop reading ends it quietly. */
-			signal(SIGPIPE, SIG_DFL);
-			if (dup2(src.fd, 0) < 0 || dup2(pipefd[1], 1) < 0 || devnull < 0 || dup2(devnull, 2) < 0)
-				_exit(126);
-			execlp(src.program, src.program, "-dc", (char *)NULL);
-			_exit(127);
-		}
-		close(pipefd[1]);
-		close(src.fd);
-		src.fd = pipefd[0];
-	}
-	r = unpack_stream(&src, dest, opts, report, why, why_size);
-	if (src.fd >= 0)
-		close(src.fd);
+	r = unpack_stream(&d, dest, opts, report, why, why_size);
+	if (d.fd >= 0)
+		close(d.fd);        /* a plain file: unpack_stream left it open */
 	return r;
 }
 

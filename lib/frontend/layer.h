@@ -39,6 +39,7 @@ struct layer_options {
 	bool userxattr;           /* whiteouts in the user.overlay.* form */
 	uint64_t max_size;        /* 0: LAYER_DEFAULT_MAX_SIZE */
 	uint64_t max_entries;     /* 0: LAYER_DEFAULT_MAX_ENTRIES */
+	bool no_openat2;          /* resolve by hand, as on Linux < 5.6 (for the tests) */
 };
 
 struct layer_report {

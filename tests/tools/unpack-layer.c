@@ -2,9 +2,10 @@
  * unpack-layer — the test driver of lib/frontend/layer: one layer into a
  * new directory, the diff id on stdout.
  *
- *   unpack-layer [--userxattr] [--max-size BYTES] [--max-entries N] DEST [FILE]
+ *   unpack-layer [--userxattr] [--max-size BYTES] [--max-entries N] [--no-openat2] DEST [FILE]
  *       FILE (gzip and zstd are recognised) or stdin; prints "sha256:<hex>",
- *       or one error line and exits 1.
+ *       or one error line and exits 1. --no-openat2 takes the path that
+ *       kernels before 5.6 take: a component walk with O_NOFOLLOW.
  *   unpack-layer --sha256
  *       the SHA-256 of stdin in hex, as sha256sum prints it: checks our own
  *       implementation against the test vectors.
@@ -51,7 +52,8 @@ static unsigned long long number(const char *option, const char *value)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: unpack-layer [--userxattr] [--max-size BYTES] [--max-entries N] DEST [FILE]\n"
+	fprintf(stderr, "usage: unpack-layer [--userxattr] [--max-size BYTES] [--max-entries N]"
+			" [--no-openat2] DEST [FILE]\n"
 			"       unpack-layer --sha256 < FILE\n");
 	exit(2);
 }
@@ -69,6 +71,8 @@ int main(int argc, char **argv)
 			return print_sha256();
 		else if (strcmp(argv[i], "--userxattr") == 0)
 			opts.userxattr = true;
+		else if (strcmp(argv[i], "--no-openat2") == 0)
+			opts.no_openat2 = true;
 		else if (strcmp(argv[i], "--max-size") == 0 && i + 1 < argc)
 			opts.max_size = number(argv[i], argv[i + 1]), i++;
 		else if (strcmp(argv[i], "--max-entries") == 0 && i + 1 < argc)
