@@ -89,18 +89,16 @@ static int clean_name(struct unpack *u, const char *name, char *out, const char 
 	return 0;
 }
 
-/* "a/b/c" into "a/b" and "c" (in place); "c" into "" and "c". */
-static const char *split_name(char *path)
+/* "a/b/c": its directory "a/b" into dir, and "c" returned (a pointer
+ * into path); "c": dir "" and "c". dir has room for PATH_MAX bytes. */
+static const char *split_name(const char *path, char *dir)
 {
-	char *slash = strrchr(path, '/');
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
 
-	if (!slash) {
-		memmove(path + 1, path, strlen(path) + 1);
-		path[0] = '\0';
-		return path + 1;
-	}
-	*slash = '\0';
-	return slash + 1;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	return slash ? slash + 1 : path;
 }
 
 /*
@@ -363,14 +361,14 @@ static int make_dir(struct unpack *u, int parent, const char *base, const char *
 /* A hard link's target is looked up in this layer only, like any member. */
 static int make_hardlink(struct unpack *u, int parent, const char *base, const struct tar_member *m)
 {
-	char target[PATH_MAX];
+	char target[PATH_MAX], dir[PATH_MAX];
 	const char *target_base;
 	int target_dir, r = 0;
 
 	if (clean_name(u, m->link, target, "its hard link target") < 0)
 		return -1;
-	target_base = split_name(target);
-	target_dir = open_dir(u, target);
+	target_base = split_name(target, dir);
+	target_dir = open_dir(u, dir);
 	/* flags 0: link the entry itself, never what a symlink points to. */
 	if (target_dir < 0 || linkat(target_dir, target_base, parent, base, 0) < 0) {
 		int e = errno;
@@ -531,8 +529,7 @@ static int unpack_member(struct unpack *u, struct tar *t, const struct tar_membe
 	if (path[0] == '\0')            /* "./": the layer's root itself */
 		return m->type == TAR_DIR ? record_dir(u, "", m)
 			: fail(u, "member %s: a %s as the layer's root", quote(m->name), tar_type_name(m->type));
-	memcpy(dir, path, sizeof(dir));
-	base = split_name(dir);
+	base = split_name(path, dir);
 	/* Inside AUFS's own directories (.wh..wh.plnk/...): nothing of the image. */
 	if (strncmp(dir, ".wh..wh.", 8) == 0 || strstr(dir, "/.wh..wh."))
 		return 0;
@@ -596,8 +593,7 @@ static int finish_dirs(struct unpack *u)
 			root_listed = true;
 			continue;
 		}
-		memcpy(dir, d->path, strlen(d->path) + 1);
-		base = split_name(dir);
+		base = split_name(d->path, dir);
 		parent = open_dir(u, dir);
 		if (parent < 0)
 			return fail_errno(u, "reopening its directory");

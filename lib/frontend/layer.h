@@ -15,8 +15,10 @@
  * (root only: CAP_MKNOD, CAP_SYS_ADMIN). With `userxattr`, for an overlay
  * mounted without privilege (-o userxattr): user.overlay.opaque=y, and a
  * whiteout as a zero-size file with user.overlay.whiteout in a directory
- * marked user.overlay.opaque=x, the form Linux reads in lower layers since
- * 6.8 (an older kernel gets a clear error for a layer with whiteouts).
+ * marked user.overlay.opaque=x. Linux reads that form since 6.8 (6.7 had a
+ * first version with another directory marker), and only in a lower layer
+ * that is not the lowest: right for an image's layers, never for an upper
+ * dir. On an older kernel a layer with whiteouts is a clear error.
  *
  * Errors are values: a function that fails returns -1 and writes one line
  * into `why` (why_size bytes): the member, what was wrong, and a hint.
