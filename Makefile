@@ -30,7 +30,7 @@ STEP_BINS := $(STEPS:%=$(BUILD)/%)
 # frontend (docker's part). A file includes "layer/module.h" (-Ilib).
 LIB_DIRS  := base kernel runtime frontend
 LIB_OBJS  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(wildcard $(LIB_DIRS:%=lib/%/*.c)))
-TOOLS     := $(BUILD)/probe $(BUILD)/timeit $(BUILD)/throughput
+TOOLS     := $(BUILD)/probe $(BUILD)/timeit $(BUILD)/throughput $(BUILD)/unpack-layer
 ROOTFS    := $(BUILD)/.rootfs-stamp
 
 .PHONY: all steps rootfs deps test test-vm demo bench compare diff doctor lint clean
@@ -57,6 +57,10 @@ $(BUILD)/timeit: steps/tools/timeit.c | $(BUILD)/lib
 
 $(BUILD)/throughput: steps/tools/throughput.c | $(BUILD)/lib
 	$(CC) $(CPPFLAGS) -MF $(BUILD)/lib/throughput.d $(CFLAGS) -o $@ $<
+
+# The test driver of lib/frontend/layer (tests/08-layers.bats).
+$(BUILD)/unpack-layer: tests/tools/unpack-layer.c $(BUILD)/libstepbox.a | $(BUILD)/lib
+	$(CC) $(CPPFLAGS) -MF $(BUILD)/lib/unpack-layer.d $(CFLAGS) -o $@ $< $(BUILD)/libstepbox.a
 
 $(ROOTFS): steps/00-rootfs/build-rootfs.sh $(BUILD)/probe
 	sh steps/00-rootfs/build-rootfs.sh $(BUILD) $(BUILD)/probe
@@ -108,7 +112,7 @@ asan: all
 
 lint:
 	rm -rf $(BUILD)/lint
-	$(MAKE) -s BUILD=$(BUILD)/lint WERROR=1 steps $(BUILD)/lint/probe
+	$(MAKE) -s BUILD=$(BUILD)/lint WERROR=1 steps $(BUILD)/lint/probe $(BUILD)/lint/unpack-layer
 	rm -rf $(BUILD)/lint
 	shellcheck $$(git ls-files '*.sh' '*.bash' .ci/run)
 	shellcheck -s bash tests/*.bats

@@ -23,6 +23,11 @@ if [ "${1:-}" != demo ]; then
 	command -v git >/dev/null || need+=(git)
 	# tests/vagrant.bats checks that vagrant/Vagrantfile is valid Ruby.
 	command -v ruby >/dev/null || need+=(ruby)
+	# tests/08-layers.bats reads overlay xattrs (getfattr) and unpacks .zst layers.
+	command -v getfattr >/dev/null || need+=(attr)
+	command -v zstd >/dev/null || need+=(zstd)
+	# tests/make-archives.sh writes hostile layers with python3's tarfile.
+	command -v python3 >/dev/null || need+=(python3)
 fi
 command -v ip >/dev/null || need+=(iproute2)
 command -v pgrep >/dev/null || need+=(procps)

@@ -1,0 +1,41 @@
+/*
+ * decompress — read a file that may be compressed, as one plain stream.
+ *
+ * Image layers (and whole saved images) come as tar, tar.gz or tar.zst.
+ * Rather than a decompressor of our own, the system's `gzip -dc` or
+ * `zstd -dc` runs as a child process writing into a pipe we read: the same
+ * fork/exec/pipe a shell uses for `gzip -dc FILE | tar x`. The format is
+ * known by the file's first bytes, not its name (a blob of an OCI archive
+ * has no extension).
+ *
+ *     struct decompress d;
+ *     decompress_open(path, &d, why, sizeof(why));   read d.fd to its end
+ *     decompress_finish(&d, why, sizeof(why));       did the program succeed?
+ *   or, to stop early:
+ *     decompress_abort(&d);
+ *
+ * Errors are values: -1 and one line in `why` (why_size bytes).
+ */
+#ifndef STEPBOX_DECOMPRESS_H
+#define STEPBOX_DECOMPRESS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct decompress {
+	int fd;                   /* the plain stream: the pipe, or the file itself */
+	pid_t pid;                /* the decompressor; 0 for a plain file */
+	const char *program;      /* "gzip", "zstd" or NULL */
+};
+
+/* Open path; a compressed file starts its decompressor. */
+int decompress_open(const char *path, struct decompress *d, char *why, size_t why_size);
+
+/* After reading fd to its end: close it and wait for the decompressor,
+ * which must have exited 0 (a damaged .gz can still end like a whole tar). */
+int decompress_finish(struct decompress *d, char *why, size_t why_size);
+
+/* Stop early: close fd (the decompressor ends on SIGPIPE) and reap it. */
+void decompress_abort(struct decompress *d);
+
+#endif
