@@ -23,7 +23,7 @@ static const char *program_for(const unsigned char magic[4])
 	return NULL;
 }
 
-int decompress_open(const char *path, struct decompress *d, char *why, size_t why_size)
+int decompress_open(const char *path, struct decompress *d, struct error *err)
 {
 	unsigned char magic[4] = { 0 };
 	int file, pipefd[2];
@@ -34,7 +34,7 @@ int decompress_open(const char *path, struct decompress *d, char *why, size_t wh
 	if (file < 0 || pread(file, magic, sizeof(magic), 0) < 0) {
 		int e = errno;
 
-		snprintf(why, why_size, "open %s: %s", quote(path), strerror(e));
+		error_set(err, "open %s: %s", quote(path), strerror(e));
 		if (file >= 0)
 			close(file);
 		return -1;
@@ -45,7 +45,7 @@ int decompress_open(const char *path, struct decompress *d, char *why, size_t wh
 		return 0;
 	}
 	if (pipe2(pipefd, O_CLOEXEC) < 0 || (d->pid = fork()) < 0) {
-		snprintf(why, why_size, "starting %s -dc: %s", d->program, strerror(errno));
+		error_set(err, "starting %s -dc: %s", d->program, strerror(errno));
 		close(file);
 		return -1;
 	}
@@ -67,7 +67,7 @@ int decompress_open(const char *path, struct decompress *d, char *why, size_t wh
 	return 0;
 }
 
-static int reap(struct decompress *d, char *why, size_t why_size)
+static int reap(struct decompress *d, struct error *err)
 {
 	int status;
 	pid_t pid = d->pid;
@@ -80,30 +80,30 @@ static int reap(struct decompress *d, char *why, size_t why_size)
 		return 0;
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
-			snprintf(why, why_size, "waitpid %s: %s", d->program, strerror(errno));
+			error_set(err, "waitpid %s: %s", d->program, strerror(errno));
 			return -1;
 		}
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		snprintf(why, why_size, "%s -dc could not run — install it (apt-get install %s)",
+		error_set(err, "%s -dc could not run — install it (apt-get install %s)",
 			 d->program, d->program);
 	else
-		snprintf(why, why_size, "%s -dc failed (status %d): the compressed file is damaged"
+		error_set(err, "%s -dc failed (status %d): the compressed file is damaged"
 			 " or truncated", d->program,
 			 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	return -1;
 }
 
-int decompress_finish(struct decompress *d, char *why, size_t why_size)
+int decompress_finish(struct decompress *d, struct error *err)
 {
-	return reap(d, why, why_size);
+	return reap(d, err);
 }
 
 void decompress_abort(struct decompress *d)
 {
-	char ignore[256];
+	struct error ignore;
 
-	reap(d, ignore, sizeof(ignore));
+	reap(d, &ignore);
 }

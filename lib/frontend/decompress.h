@@ -9,15 +9,17 @@
  * has no extension).
  *
  *     struct decompress d;
- *     decompress_open(path, &d, why, sizeof(why));   read d.fd to its end
- *     decompress_finish(&d, why, sizeof(why));       did the program succeed?
+ *     decompress_open(path, &d, &err);   read d.fd to its end
+ *     decompress_finish(&d, &err);       did the program succeed?
  *   or, to stop early:
  *     decompress_abort(&d);
  *
- * Errors are values: -1 and one line in `why` (why_size bytes).
+ * Errors are values: -1 and one line in `err` (lib/base/error.h).
  */
 #ifndef STEPBOX_DECOMPRESS_H
 #define STEPBOX_DECOMPRESS_H
+
+#include "base/error.h"
 
 #include <stddef.h>
 #include <sys/types.h>
@@ -29,11 +31,11 @@ struct decompress {
 };
 
 /* Open path; a compressed file starts its decompressor. */
-int decompress_open(const char *path, struct decompress *d, char *why, size_t why_size);
+int decompress_open(const char *path, struct decompress *d, struct error *err);
 
 /* After reading fd to its end: close it and wait for the decompressor,
  * which must have exited 0 (a damaged .gz can still end like a whole tar). */
-int decompress_finish(struct decompress *d, char *why, size_t why_size);
+int decompress_finish(struct decompress *d, struct error *err);
 
 /* Stop early: close fd (the decompressor ends on SIGPIPE) and reap it. */
 void decompress_abort(struct decompress *d);

@@ -13,7 +13,7 @@
  *     expose 80/tcp            a port the command listens on
  *
  * A path to a directory works as IMAGE too: one layer, command /bin/sh.
- * Errors are values: -1 and a reason in `why`.
+ * Errors are values: -1 and a reason in `err` (lib/base/error.h).
  */
 #ifndef STEPBOX_IMAGE_H
 #define STEPBOX_IMAGE_H

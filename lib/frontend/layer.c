@@ -47,12 +47,11 @@ struct unpack {
 	struct dir_record *dirs;
 	size_t ndirs, dirs_cap;
 	const char *member;       /* the member at hand, for messages */
-	char *why;
-	size_t why_size;
+	struct error *err;
 };
 
-/* One line into the caller's `why`, and -1. */
-#define fail(u, ...) (snprintf((u)->why, (u)->why_size, __VA_ARGS__), -1)
+/* One line into the caller's `err`, and -1. */
+#define fail(u, ...) error_set((u)->err, __VA_ARGS__)
 
 /* "member NAME: what: errno text", errno taken before anything can change it. */
 static int fail_errno(struct unpack *u, const char *what)
@@ -281,7 +280,7 @@ static int make_file(struct unpack *u, struct tar *t, int parent, const char *ba
 	fd = openat(parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return fail_errno(u, "create");
-	while ((n = tar_read(t, buf, sizeof(buf), u->why, u->why_size)) > 0)
+	while ((n = tar_read(t, buf, sizeof(buf), u->err)) > 0)
 		if (write_all(fd, buf, (size_t)n) < 0) {
 			fail_errno(u, "write");
 			goto out;
@@ -628,14 +627,15 @@ static int finish_dirs(struct unpack *u)
  * for a plain fd; src->fd is then the caller's and stays open.
  */
 static int unpack_stream(struct decompress *src, const char *dest, const struct layer_options *opts,
-			 struct layer_report *report, char *why, size_t why_size)
+			 struct layer_report *report, struct error *err)
 {
 	struct layer_options defaults = { 0 };
 	struct unpack u = { .report = report, .as_root = geteuid() == 0,
-			    .member = "(none)", .why = why, .why_size = why_size };
+			    .member = "(none)", .err = err };
 	struct sha256 digest;
 	unsigned char sum[SHA256_DIGEST_SIZE];
-	char tmp[PATH_MAX], hex[SHA256_HEX_SIZE], ignore[256];
+	char tmp[PATH_MAX], hex[SHA256_HEX_SIZE];
+	struct error ignore;
 	struct tar t;
 	struct tar_member *m;
 	struct stat st;
@@ -643,7 +643,7 @@ static int unpack_stream(struct decompress *src, const char *dest, const struct 
 	size_t i;
 
 	memset(report, 0, sizeof(*report));
-	why[0] = '\0';
+	err->msg[0] = '\0';
 	if (opts)
 		defaults = *opts;
 	if (!defaults.max_size)
@@ -654,7 +654,7 @@ static int unpack_stream(struct decompress *src, const char *dest, const struct 
 	u.have_openat2 = !defaults.no_openat2;
 	r = lstat(dest, &st) == 0 ? EEXIST : errno;
 	if (r != ENOENT) {
-		snprintf(why, why_size, "%s: %s — a layer is unpacked into a new directory", quote(dest),
+		error_set(err, "%s: %s — a layer is unpacked into a new directory", quote(dest),
 			 r == EEXIST ? "already exists" : strerror(r));
 		if (src->pid)
 			decompress_abort(src);    /* a plain fd stays the caller's */
@@ -664,7 +664,7 @@ static int unpack_stream(struct decompress *src, const char *dest, const struct 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", dest) >= (int)sizeof(tmp) || !mkdtemp(tmp)) {
 		int e = errno;
 
-		snprintf(why, why_size, "mkdtemp %s.tmp-XXXXXX: %s — its directory must exist and be"
+		error_set(err, "mkdtemp %s.tmp-XXXXXX: %s — its directory must exist and be"
 			 " writable", quote(dest), strerror(e));
 		if (src->pid)
 			decompress_abort(src);    /* a plain fd stays the caller's */
@@ -679,16 +679,16 @@ static int unpack_stream(struct decompress *src, const char *dest, const struct 
 
 		r = fail(&u, "open %s: %s", quote(tmp), strerror(e));
 	}
-	while (r == 0 && (r = tar_next(&t, &m, why, why_size)) == 1)
+	while (r == 0 && (r = tar_next(&t, &m, err)) == 1)
 		r = unpack_member(&u, &t, m);
 	/* Read to the end: the digest covers the whole stream, and the
 	 * decompressor's status is known only once it has written it all. */
 	if (r == 0)
-		r = tar_finish(&t, why, why_size);
+		r = tar_finish(&t, err);
 	if (r == 0)
 		r = finish_dirs(&u);
 	if (src->pid && r == 0)
-		r = decompress_finish(src, why, why_size);
+		r = decompress_finish(src, err);
 	else if (src->pid)
 		decompress_abort(src);
 	/* The one step that makes the layer visible: all of it, or nothing.
@@ -705,7 +705,7 @@ static int unpack_stream(struct decompress *src, const char *dest, const struct 
 	if (u.root >= 0)
 		close(u.root);
 	if (r < 0) {
-		layer_remove(tmp, ignore, sizeof(ignore));
+		layer_remove(tmp, &ignore);
 		return -1;
 	}
 	sha256_final(&digest, sum);
@@ -715,22 +715,22 @@ static int unpack_stream(struct decompress *src, const char *dest, const struct 
 }
 
 int layer_unpack(int fd, const char *dest, const struct layer_options *opts,
-		 struct layer_report *report, char *why, size_t why_size)
+		 struct layer_report *report, struct error *err)
 {
 	struct decompress plain = { .fd = fd };
 
-	return unpack_stream(&plain, dest, opts, report, why, why_size);
+	return unpack_stream(&plain, dest, opts, report, err);
 }
 
 int layer_unpack_file(const char *path, const char *dest, const struct layer_options *opts,
-		      struct layer_report *report, char *why, size_t why_size)
+		      struct layer_report *report, struct error *err)
 {
 	struct decompress d;
 	int r;
 
-	if (decompress_open(path, &d, why, why_size) < 0)
+	if (decompress_open(path, &d, err) < 0)
 		return -1;
-	r = unpack_stream(&d, dest, opts, report, why, why_size);
+	r = unpack_stream(&d, dest, opts, report, err);
 	if (d.fd >= 0)
 		close(d.fd);        /* a plain file: unpack_stream left it open */
 	return r;
@@ -760,11 +760,11 @@ static int remove_at(int dirfd, const char *name)
 	return unlinkat(dirfd, name, AT_REMOVEDIR) < 0 || r < 0 ? -1 : 0;
 }
 
-int layer_remove(const char *dir, char *why, size_t why_size)
+int layer_remove(const char *dir, struct error *err)
 {
 	errno = 0;
 	if (remove_at(AT_FDCWD, dir) < 0) {
-		snprintf(why, why_size, "removing %s: %s", quote(dir), strerror(errno));
+		error_set(err, "removing %s: %s", quote(dir), strerror(errno));
 		return -1;
 	}
 	return 0;

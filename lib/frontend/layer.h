@@ -21,11 +21,13 @@
  * dir. On an older kernel a layer with whiteouts is a clear error.
  *
  * Errors are values: a function that fails returns -1 and writes one line
- * into `why` (why_size bytes): the member, what was wrong, and a hint.
+ * into `err` (lib/base/error.h): the member, what was wrong, and a hint.
  * Nothing here prints or exits.
  */
 #ifndef STEPBOX_LAYER_H
 #define STEPBOX_LAYER_H
+
+#include "base/error.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -59,7 +61,7 @@ struct layer_report {
  * compares it with the image's config. opts may be NULL for the defaults.
  */
 int layer_unpack(int fd, const char *dest, const struct layer_options *opts,
-		 struct layer_report *report, char *why, size_t why_size);
+		 struct layer_report *report, struct error *err);
 
 /*
  * The same from a file, which may be compressed: gzip and zstd are
@@ -67,9 +69,9 @@ int layer_unpack(int fd, const char *dest, const struct layer_options *opts,
  * over a pipe; the layer goes in place only if that program exits 0.
  */
 int layer_unpack_file(const char *path, const char *dest, const struct layer_options *opts,
-		      struct layer_report *report, char *why, size_t why_size);
+		      struct layer_report *report, struct error *err);
 
 /* Remove a layer directory (or a leftover), never following a symlink. */
-int layer_remove(const char *dir, char *why, size_t why_size);
+int layer_remove(const char *dir, struct error *err);
 
 #endif

@@ -55,7 +55,7 @@ const char *tar_type_name(enum tar_type type)
  * Every byte comes through here: it is hashed and counted. Returns the
  * bytes read, less than `size` only at the end of the stream.
  */
-static ssize_t read_stream(struct tar *t, void *buf, size_t size, char *why, size_t why_size)
+static ssize_t read_stream(struct tar *t, void *buf, size_t size, struct error *err)
 {
 	size_t done = 0;
 	ssize_t n;
@@ -65,7 +65,7 @@ static ssize_t read_stream(struct tar *t, void *buf, size_t size, char *why, siz
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			snprintf(why, why_size, "reading the archive: %s", strerror(errno));
+			error_set(err, "reading the archive: %s", strerror(errno));
 			return -1;
 		}
 		if (n == 0)
@@ -76,7 +76,7 @@ static ssize_t read_stream(struct tar *t, void *buf, size_t size, char *why, siz
 		sha256_update(t->digest, buf, done);
 	t->bytes_read += done;
 	if (t->limit && t->bytes_read > t->limit) {
-		snprintf(why, why_size, "the archive is larger than the limit of %" PRIu64
+		error_set(err, "the archive is larger than the limit of %" PRIu64
 			 " bytes — raise it if the image is really that big", t->limit);
 		return -1;
 	}
@@ -84,17 +84,17 @@ static ssize_t read_stream(struct tar *t, void *buf, size_t size, char *why, siz
 }
 
 /* Read and drop `size` bytes: data nobody asked for, and padding. */
-static int skip_stream(struct tar *t, uint64_t size, char *why, size_t why_size)
+static int skip_stream(struct tar *t, uint64_t size, struct error *err)
 {
 	char buf[16 * BLOCK];
 	ssize_t n;
 
 	while (size > 0) {
-		n = read_stream(t, buf, size < sizeof(buf) ? size : sizeof(buf), why, why_size);
+		n = read_stream(t, buf, size < sizeof(buf) ? size : sizeof(buf), err);
 		if (n < 0)
 			return -1;
 		if (n == 0) {
-			snprintf(why, why_size, "member %s: the archive is truncated (%" PRIu64
+			error_set(err, "member %s: the archive is truncated (%" PRIu64
 				 " bytes of its data are missing)", quote(t->member.name), size);
 			return -1;
 		}
@@ -196,24 +196,24 @@ static bool all_zero(const unsigned char *h)
 
 /* A special member's data (a long name, pax records) into buf, NUL-terminated. */
 static int read_small_data(struct tar *t, uint64_t size, char *buf, size_t buf_size,
-			   const char *what, char *why, size_t why_size)
+			   const char *what, struct error *err)
 {
 	ssize_t n;
 
 	if (size >= buf_size) {
-		snprintf(why, why_size, "%s: a %s of %" PRIu64 " bytes (the limit is %zu) — refused",
+		error_set(err, "%s: a %s of %" PRIu64 " bytes (the limit is %zu) — refused",
 			 after(t), what, size, buf_size - 1);
 		return -1;
 	}
-	n = read_stream(t, buf, size, why, why_size);
+	n = read_stream(t, buf, size, err);
 	if (n < 0)
 		return -1;
 	if ((uint64_t)n < size) {
-		snprintf(why, why_size, "%s: the archive is truncated in a %s", after(t), what);
+		error_set(err, "%s: the archive is truncated in a %s", after(t), what);
 		return -1;
 	}
 	buf[size] = '\0';
-	return skip_stream(t, padding_of(size), why, why_size);
+	return skip_stream(t, padding_of(size), err);
 }
 
 /* The fields a pax or GNU record set for the next member: they win over its header. */
@@ -246,7 +246,7 @@ static int add_xattr(struct tar_member *m, const char *name, const char *value, 
  * may hold any byte (an xattr's binary value, a newline in a name).
  */
 static int parse_pax(struct tar *t, char *data, size_t size, struct overrides *got,
-		     char *why, size_t why_size)
+		     struct error *err)
 {
 	struct tar_member *m = &t->member;
 	size_t pos = 0;
@@ -271,7 +271,7 @@ static int parse_pax(struct tar *t, char *data, size_t size, struct overrides *g
 			bool is_path = key[0] == 'p';
 
 			if (value_size >= PATH_MAX) {
-				snprintf(why, why_size, "%s: a pax %s of %zu bytes (the limit is %d) — refused",
+				error_set(err, "%s: a pax %s of %zu bytes (the limit is %d) — refused",
 					 after(t), key, value_size, PATH_MAX - 1);
 				return -1;
 			}
@@ -291,7 +291,7 @@ static int parse_pax(struct tar *t, char *data, size_t size, struct overrides *g
 			got->mtime = true;
 		} else if (strncmp(key, "SCHILY.xattr.", 13) == 0) {
 			if (add_xattr(m, key + 13, value, value_size) < 0) {
-				snprintf(why, why_size, "%s: more than %d xattrs, or out of memory",
+				error_set(err, "%s: more than %d xattrs, or out of memory",
 					 after(t), TAR_MAX_XATTRS);
 				return -1;
 			}
@@ -301,7 +301,7 @@ static int parse_pax(struct tar *t, char *data, size_t size, struct overrides *g
 	}
 	return 0;
 bad:
-	snprintf(why, why_size, "%s: a malformed pax record", after(t));
+	error_set(err, "%s: a malformed pax record", after(t));
 	return -1;
 }
 
@@ -324,7 +324,7 @@ static int type_of(char flag, const char *name)
 
 /* The header's own fields, where no pax or GNU record overrode them. */
 static int fill_member(struct tar *t, const unsigned char *h, const struct overrides *got,
-		       char *why, size_t why_size)
+		       struct error *err)
 {
 	struct tar_member *m = &t->member;
 	uint64_t mode, uid, gid, size, mtime, major, minor;
@@ -350,13 +350,13 @@ static int fill_member(struct tar *t, const unsigned char *h, const struct overr
 	    parse_number(h, H_GID, &gid) < 0 || parse_number(h, H_SIZE, &size) < 0 ||
 	    parse_number(h, H_MTIME, &mtime) < 0 || parse_number(h, H_DEVMAJOR, &major) < 0 ||
 	    parse_number(h, H_DEVMINOR, &minor) < 0) {
-		snprintf(why, why_size, "member %s: a number field of its header is not a number",
+		error_set(err, "member %s: a number field of its header is not a number",
 			 quote(m->name));
 		return -1;
 	}
 	type = type_of((char)h[H_TYPE], m->name);
 	if (type < 0) {
-		snprintf(why, why_size, "member %s: type '%c' is not supported (sparse, volume and"
+		error_set(err, "member %s: type '%c' is not supported (sparse, volume and"
 			 " other GNU types are not unpacked)", quote(m->name), h[H_TYPE]);
 		return -1;
 	}
@@ -386,7 +386,7 @@ static void free_xattrs(struct tar_member *m)
 	m->nxattrs = 0;
 }
 
-int tar_next(struct tar *t, struct tar_member **member, char *why, size_t why_size)
+int tar_next(struct tar *t, struct tar_member **member, struct error *err)
 {
 	struct overrides got = { 0 };
 	unsigned char h[BLOCK];
@@ -396,17 +396,17 @@ int tar_next(struct tar *t, struct tar_member **member, char *why, size_t why_si
 	if (t->ended)
 		return 0;
 	/* What the caller left of the last member, then its padding. */
-	if (skip_stream(t, t->data_left + t->padding, why, why_size) < 0)
+	if (skip_stream(t, t->data_left + t->padding, err) < 0)
 		return -1;
 	t->data_left = t->padding = 0;
 	free_xattrs(&t->member);
 
 	for (;;) {
-		n = read_stream(t, h, BLOCK, why, why_size);
+		n = read_stream(t, h, BLOCK, err);
 		if (n < 0)
 			return -1;
 		if (n < BLOCK) {
-			snprintf(why, why_size, "%s: the archive is truncated (it ends before its end-of-archive blocks)",
+			error_set(err, "%s: the archive is truncated (it ends before its end-of-archive blocks)",
 				 after(t));
 			return -1;
 		}
@@ -416,22 +416,22 @@ int tar_next(struct tar *t, struct tar_member **member, char *why, size_t why_si
 			return 0;
 		}
 		if (!checksum_ok(h)) {
-			snprintf(why, why_size, "%s: a header with a wrong checksum — not a tar archive,"
+			error_set(err, "%s: a header with a wrong checksum — not a tar archive,"
 				 " or a damaged one", after(t));
 			return -1;
 		}
 		if (parse_number(h, H_SIZE, &size) < 0) {
-			snprintf(why, why_size, "%s: a header with a bad size field", after(t));
+			error_set(err, "%s: a header with a bad size field", after(t));
 			return -1;
 		}
 		switch (h[H_TYPE]) {
 		case 'L':       /* GNU: the next member's name, as data */
-			if (read_small_data(t, size, t->member.name, PATH_MAX, "long name", why, why_size) < 0)
+			if (read_small_data(t, size, t->member.name, PATH_MAX, "long name", err) < 0)
 				return -1;
 			got.name = true;
 			continue;
 		case 'K':       /* GNU: the next member's link target */
-			if (read_small_data(t, size, t->member.link, PATH_MAX, "long link", why, why_size) < 0)
+			if (read_small_data(t, size, t->member.link, PATH_MAX, "long link", err) < 0)
 				return -1;
 			got.link = true;
 			continue;
@@ -440,29 +440,29 @@ int tar_next(struct tar *t, struct tar_member **member, char *why, size_t why_si
 			int r;
 
 			if (size >= TAR_MAX_PAX) {
-				snprintf(why, why_size, "%s: a pax header of %" PRIu64 " bytes — refused",
+				error_set(err, "%s: a pax header of %" PRIu64 " bytes — refused",
 					 after(t), size);
 				return -1;
 			}
 			data = malloc(size + 1);
 			if (!data) {
-				snprintf(why, why_size, "out of memory for a pax header");
+				error_set(err, "out of memory for a pax header");
 				return -1;
 			}
-			r = read_small_data(t, size, data, size + 1, "pax header", why, why_size);
+			r = read_small_data(t, size, data, size + 1, "pax header", err);
 			if (r == 0)
-				r = parse_pax(t, data, size, &got, why, why_size);
+				r = parse_pax(t, data, size, &got, err);
 			free(data);
 			if (r < 0)
 				return -1;
 			continue;
 		}
 		case 'g':       /* pax global records: nothing we unpack depends on them */
-			if (skip_stream(t, size + padding_of(size), why, why_size) < 0)
+			if (skip_stream(t, size + padding_of(size), err) < 0)
 				return -1;
 			continue;
 		}
-		if (fill_member(t, h, &got, why, why_size) < 0)
+		if (fill_member(t, h, &got, err) < 0)
 			return -1;
 		t->data_left = t->member.size;
 		t->padding = padding_of(t->member.size);
@@ -473,7 +473,7 @@ int tar_next(struct tar *t, struct tar_member **member, char *why, size_t why_si
 	}
 }
 
-ssize_t tar_read(struct tar *t, void *buf, size_t size, char *why, size_t why_size)
+ssize_t tar_read(struct tar *t, void *buf, size_t size, struct error *err)
 {
 	ssize_t n;
 
@@ -481,11 +481,11 @@ ssize_t tar_read(struct tar *t, void *buf, size_t size, char *why, size_t why_si
 		size = (size_t)t->data_left;
 	if (size == 0)
 		return 0;
-	n = read_stream(t, buf, size, why, why_size);
+	n = read_stream(t, buf, size, err);
 	if (n < 0)
 		return -1;
 	if ((size_t)n < size) {
-		snprintf(why, why_size, "member %s: the archive is truncated (%" PRIu64
+		error_set(err, "member %s: the archive is truncated (%" PRIu64
 			 " bytes of its data are missing)", quote(t->member.name), t->data_left - (uint64_t)n);
 		return -1;
 	}
@@ -493,13 +493,13 @@ ssize_t tar_read(struct tar *t, void *buf, size_t size, char *why, size_t why_si
 	return n;
 }
 
-int tar_finish(struct tar *t, char *why, size_t why_size)
+int tar_finish(struct tar *t, struct error *err)
 {
 	char buf[16 * BLOCK];
 	ssize_t n;
 
 	do
-		n = read_stream(t, buf, sizeof(buf), why, why_size);
+		n = read_stream(t, buf, sizeof(buf), err);
 	while (n > 0);
 	return n < 0 ? -1 : 0;
 }

@@ -6,9 +6,9 @@
  *     struct tar t;
  *     struct tar_member *m;
  *     tar_open(&t, fd, &digest, limit);        digest may be NULL, limit 0
- *     while ((r = tar_next(&t, &m, why, sizeof(why))) == 1)
- *         ... tar_read(&t, buf, n, why, sizeof(why)) for a file's data ...
- *     tar_finish(&t, why, sizeof(why));        read (and hash) to the end
+ *     while ((r = tar_next(&t, &m, &err)) == 1)
+ *         ... tar_read(&t, buf, n, &err) for a file's data ...
+ *     tar_finish(&t, &err);        read (and hash) to the end
  *     tar_close(&t);
  *
  * Every byte read from fd goes into the digest, headers and padding too:
@@ -20,10 +20,12 @@
  * members are refused. A header's checksum is verified.
  *
  * Errors are values: a function that fails returns -1 and writes one line
- * into `why` (why_size bytes), naming the member and the reason.
+ * into `err` (lib/base/error.h), naming the member and the reason.
  */
 #ifndef STEPBOX_TAR_H
 #define STEPBOX_TAR_H
+
+#include "base/error.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -77,14 +79,14 @@ void tar_open(struct tar *t, int fd, struct sha256 *digest, uint64_t limit);
 
 /* The next member into *member: 1, or 0 at the end of the archive, or -1.
  * Data of the previous member that the caller did not read is skipped. */
-int tar_next(struct tar *t, struct tar_member **member, char *why, size_t why_size);
+int tar_next(struct tar *t, struct tar_member **member, struct error *err);
 
 /* Up to `size` bytes of the current member's data: the count, 0 at its end, or -1. */
-ssize_t tar_read(struct tar *t, void *buf, size_t size, char *why, size_t why_size);
+ssize_t tar_read(struct tar *t, void *buf, size_t size, struct error *err);
 
 /* After tar_next said 0: read what follows the end blocks, so the digest
  * covers the whole stream (tar pads to 10 KiB records). 0 or -1. */
-int tar_finish(struct tar *t, char *why, size_t why_size);
+int tar_finish(struct tar *t, struct error *err);
 
 /* Free the member's xattrs. The fd is not closed. */
 void tar_close(struct tar *t);

@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 {
 	struct layer_options opts = { 0 };
 	struct layer_report report;
-	char why[1024];
+	struct error err;
 	int i, r;
 
 	log_init(argv[0]);
@@ -83,11 +83,11 @@ int main(int argc, char **argv)
 	if (argc - i < 1 || argc - i > 2)
 		usage();
 	if (argc - i == 2)
-		r = layer_unpack_file(argv[i + 1], argv[i], &opts, &report, why, sizeof(why));
+		r = layer_unpack_file(argv[i + 1], argv[i], &opts, &report, &err);
 	else
-		r = layer_unpack(0, argv[i], &opts, &report, why, sizeof(why));
+		r = layer_unpack(0, argv[i], &opts, &report, &err);
 	if (r < 0) {
-		fprintf(stderr, "%s: %s\n", log_progname(), why);
+		fprintf(stderr, "%s: %s\n", log_progname(), err.msg);
 		return 1;
 	}
 	/* The counts the front end will print as one warning line each. */
