@@ -26,36 +26,55 @@
 #include <string.h>
 #include <unistd.h>
 
+/*
+ * docker's run flags, one table for getopt_long() and for --help. The ones
+ * steps 03-07 have too (--memory, --cpus, --pids-limit) take their help
+ * from the steps' table (NULL here), and their checks from lib/kernel/opts.
+ */
+static const struct opts_flag run_flags[] = {
+	{ "detach", 'd', no_argument, 'd', NULL,
+	  "run in the background and print the container's ID" },
+	{ "interactive", 'i', no_argument, 'i', NULL, "keep stdin open" },
+	{ "tty", 't', no_argument, 't', NULL, "give the container a terminal of its own" },
+	{ "rm", 0, no_argument, 'R', NULL, "remove the container when it exits" },
+	{ "name", 0, required_argument, 'n', "NAME",
+	  "a name ([a-zA-Z0-9][a-zA-Z0-9_.-]*); default: made up" },
+	{ "init", 0, no_argument, 'I', NULL,
+	  "a tiny init as PID 1: forwards signals, reaps orphans" },
+	{ "env", 'e', required_argument, 'e', "K=V", "set an environment variable (repeatable)" },
+	{ "workdir", 'w', required_argument, 'w', "DIR", "where the command starts (absolute)" },
+	{ "hostname", 0, required_argument, 'H', "NAME",
+	  "the container's hostname (default: the short ID)" },
+	{ "memory", 'm', required_argument, 'm', "SIZE", NULL },
+	{ "cpus", 0, required_argument, 'C', "N", NULL },
+	{ "pids-limit", 0, required_argument, 'P', "N", NULL },
+	{ "userns-remap", 0, required_argument, 'U', "START:COUNT",
+	  "as root: a user namespace, 0 inside = START" },
+	{ "net", 0, required_argument, 'N', "MODE",
+	  "bridge (default as root: a port of the switch stepbox0), none (only lo; always "
+	  "without root) or host (no network namespace: the host's own)" },
+	{ "publish", 'p', required_argument, 'p', "[IP:]HOSTPORT:CONTAINERPORT[/tcp]",
+	  "relay a host port to the container (default IP: every address of the host)" },
+	{ "volume", 'v', required_argument, 'v', "SRC:DST[:ro]",
+	  "a host path (/...) or a named volume at DST" },
+	{ "tmpfs", 0, required_argument, 'T', "DST", "a fresh tmpfs at DST" },
+	{ "cap-add", 0, required_argument, 'A', "CAP",
+	  "add to Docker's 14 capabilities (a name of capabilities(7), like NET_ADMIN, or ALL)" },
+	{ "cap-drop", 0, required_argument, 'D', "CAP", "take one of them away (or ALL)" },
+	{ "security-opt", 0, required_argument, 'S', "OPT",
+	  "seccomp=unconfined: no seccomp filter; no-new-privileges: always on" },
+	{ "privileged", 0, no_argument, 'X', NULL,
+	  "every capability, no seccomp filter, no masked paths" },
+	{ "help", 0, no_argument, 'h', NULL, "show this help and exit" },
+};
+#define NRUN_FLAGS (sizeof(run_flags) / sizeof(run_flags[0]))
+
 void run_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: %s run [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
-		"Create and run a new container from an image (see: images).\n\n"
-		"  -d, --detach           run in the background and print the container's ID\n"
-		"  -i, --interactive      keep stdin open\n"
-		"  -t, --tty              give the container a terminal of its own\n"
-		"      --rm               remove the container when it exits\n"
-		"      --name NAME        a name ([a-zA-Z0-9][a-zA-Z0-9_.-]*); default: made up\n"
-		"      --init             a tiny init as PID 1: forwards signals, reaps orphans\n"
-		"  -e, --env K=V          set an environment variable (repeatable)\n"
-		"  -w, --workdir DIR      where the command starts (absolute)\n"
-		"      --hostname NAME    the container's hostname (default: the short ID)\n"
-		"  -m, --memory SIZE      memory limit, like 64m\n"
-		"      --cpus N           CPU time limit, like 0.5\n"
-		"      --pids-limit N     at most N processes\n"
-		"      --userns-remap START:COUNT  as root: a user namespace, 0 inside = START\n"
-		"      --net MODE         bridge (default as root: a port of the switch stepbox0),\n"
-		"                         none (only lo; always without root) or host (no\n"
-		"                         network namespace: the host's own)\n"
-		"  -p, --publish [IP:]HOSTPORT:CONTAINERPORT[/tcp]  relay a host port to the\n"
-		"                         container (default IP: every address of the host)\n"
-		"  -v, --volume SRC:DST[:ro]  a host path (/...) or a named volume at DST\n"
-		"      --tmpfs DST        a fresh tmpfs at DST\n"
-		"      --cap-add CAP, --cap-drop CAP  change Docker's 14 capabilities (names\n"
-		"                         of capabilities(7), like NET_ADMIN, or ALL)\n"
-		"      --security-opt seccomp=unconfined  no seccomp filter\n"
-		"      --privileged       every capability, no seccomp filter, no masked paths\n",
+	fprintf(out, "usage: %s run [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+		     "Create and run a new container from an image (see: images).\n\n",
 		log_progname());
+	opts_print_flags(out, run_flags, NRUN_FLAGS);
 }
 
 /* Add K=V to the environment, replacing an earlier K. */
@@ -89,23 +108,8 @@ static void add_arg(struct container_config *config, const char *arg)
 /* docker's flags into the container's config; dies (125) on any bad one. */
 void run_parse(struct container *c, int argc, char **argv, bool *detach)
 {
-	static const struct option longopts[] = {
-		{ "detach", no_argument, NULL, 'd' },    { "interactive", no_argument, NULL, 'i' },
-		{ "tty", no_argument, NULL, 't' },       { "rm", no_argument, NULL, 'R' },
-		{ "name", required_argument, NULL, 'n' }, { "init", no_argument, NULL, 'I' },
-		{ "env", required_argument, NULL, 'e' }, { "workdir", required_argument, NULL, 'w' },
-		{ "hostname", required_argument, NULL, 'H' },
-		{ "memory", required_argument, NULL, 'm' }, { "cpus", required_argument, NULL, 'C' },
-		{ "pids-limit", required_argument, NULL, 'P' },
-		{ "userns-remap", required_argument, NULL, 'U' },
-		{ "net", required_argument, NULL, 'N' }, { "help", no_argument, NULL, 'h' },
-		{ "volume", required_argument, NULL, 'v' }, { "tmpfs", required_argument, NULL, 'T' },
-		{ "publish", required_argument, NULL, 'p' },
-		{ "cap-add", required_argument, NULL, 'A' }, { "cap-drop", required_argument, NULL, 'D' },
-		{ "privileged", no_argument, NULL, 'X' },
-		{ "security-opt", required_argument, NULL, 'S' },
-		{ 0 }
-	};
+	struct option longopts[NRUN_FLAGS + 1];
+	char shortopts[32];
 	struct container_config *config = &c->config;
 	const char *workdir = NULL, *net = NULL, *remap = NULL;
 	struct error err;
@@ -115,9 +119,10 @@ void run_parse(struct container *c, int argc, char **argv, bool *detach)
 	bool hostname_given = false;
 
 	config->seccomp = true;
+	opts_getopt_tables(run_flags, NRUN_FLAGS, longopts, shortopts, sizeof(shortopts));
 	optind = 1;
 	opterr = 0;
-	while ((key = getopt_long(argc, argv, "+ditm:e:w:v:p:", longopts, NULL)) != -1) {
+	while ((key = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		capset_t set;
 
 		switch (key) {

@@ -13,38 +13,34 @@
 /* Every option of every step, with the step that introduces it. */
 static const struct step_option {
 	unsigned feature;   /* 0: every step has it */
-	const char *name;
-	int has_arg;
-	int key;
-	const char *arg;
-	const char *help;
+	struct opts_flag flag;
 	const char *step;
 } all_options[] = {
-	{ 0, "help", no_argument, 'h', NULL,
-	  "show this help and exit", "01-chroot" },
-	{ 0, "trace", no_argument, 'T', NULL,
-	  "print every kernel call to stderr with the time since start", "01-chroot" },
-	{ OPT_HOSTNAME, "hostname", required_argument, 'H', "NAME",
-	  "the container's hostname (default " DEFAULT_HOSTNAME ")", "03-uts" },
-	{ OPT_LAYER, "layer", required_argument, 'L', "DIR",
-	  "one more read-only layer on top of ROOTFS (repeatable)", "04-mount-overlay" },
-	{ OPT_NET, "net", required_argument, 'N', "MODE",
-	  "veth (default): eth0 wired to the host; none: only lo", "05-netns" },
-	{ OPT_NET, "ip", required_argument, 'I', "ADDR/PREFIX",
+	{ 0, { "help", 'h', no_argument, 'h', NULL,
+	  "show this help and exit" }, "01-chroot" },
+	{ 0, { "trace", 0, no_argument, 'T', NULL,
+	  "print every kernel call to stderr with the time since start" }, "01-chroot" },
+	{ OPT_HOSTNAME, { "hostname", 0, required_argument, 'H', "NAME",
+	  "the container's hostname (default " DEFAULT_HOSTNAME ")" }, "03-uts" },
+	{ OPT_LAYER, { "layer", 0, required_argument, 'L', "DIR",
+	  "one more read-only layer on top of ROOTFS (repeatable)" }, "04-mount-overlay" },
+	{ OPT_NET, { "net", 0, required_argument, 'N', "MODE",
+	  "veth (default): eth0 wired to the host; none: only lo" }, "05-netns" },
+	{ OPT_NET, { "ip", 0, required_argument, 'I', "ADDR/PREFIX",
 	  "eth0's address (default: a free /30 of $STEPBOX_SUBNET, "
-	  IPAM_DEFAULT_POOL ")", "05-netns" },
-	{ OPT_USERNS, "userns-remap", required_argument, 'U', "START:COUNT",
+	  IPAM_DEFAULT_POOL ")" }, "05-netns" },
+	{ OPT_USERNS, { "userns-remap", 0, required_argument, 'U', "START:COUNT",
 	  "as root: the container's IDs 0..COUNT-1 are the host's START.. "
 	  "(default: /etc/subuid's stepbox entry, else 100000:65536); "
-	  "without root your own UID and GID map to 0, and the network is --net none",
+	  "without root your own UID and GID map to 0, and the network is --net none" },
 	  "06-userns" },
-	{ OPT_LIMITS, "memory", required_argument, 'm', "SIZE",
-	  "(also -m) memory limit, like 64m or 1g (k, m, g: KiB, MiB, GiB); "
-	  "no swap past it: over it, the OOM killer ends the container", "07-cgroups" },
-	{ OPT_LIMITS, "cpus", required_argument, 'C', "N",
-	  "CPU time limit in CPUs, like 0.5 (half of one CPU's time)", "07-cgroups" },
-	{ OPT_LIMITS, "pids-limit", required_argument, 'P', "N",
-	  "at most N processes (and threads) in the container", "07-cgroups" },
+	{ OPT_LIMITS, { "memory", 'm', required_argument, 'm', "SIZE",
+	  "memory limit, like 64m or 1g (k, m, g: KiB, MiB, GiB); "
+	  "no swap past it: over it, the OOM killer ends the container" }, "07-cgroups" },
+	{ OPT_LIMITS, { "cpus", 0, required_argument, 'C', "N",
+	  "CPU time limit in CPUs, like 0.5 (half of one CPU's time)" }, "07-cgroups" },
+	{ OPT_LIMITS, { "pids-limit", 0, required_argument, 'P', "N",
+	  "at most N processes (and threads) in the container" }, "07-cgroups" },
 };
 #define NOPTIONS (sizeof(all_options) / sizeof(all_options[0]))
 
@@ -71,26 +67,58 @@ static void print_wrapped(FILE *out, const char *text, int column, int indent)
 	}
 }
 
+/* The help of the steps' flag called `name` (for a table that shares it). */
+static const char *shared_help(const char *name)
+{
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (strcmp(all_options[i].flag.name, name) == 0)
+			return all_options[i].flag.help;
+	return "";
+}
+
+void opts_print_flags(FILE *out, const struct opts_flag *flags, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct opts_flag *flag = &flags[i];
+		char left[64];
+
+		/* "-m, --memory SIZE", or "    --trace": the long names in one column. */
+		if (flag->letter)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", flag->letter, flag->name,
+				 flag->arg ? " " : "", flag->arg ? flag->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", flag->name, flag->arg ? " " : "",
+				 flag->arg ? flag->arg : "");
+		if (strlen(left) > 24)
+			fprintf(out, "  %s\n%27s", left, "");
+		else
+			fprintf(out, "  %-24s ", left);
+		print_wrapped(out, flag->help ? flag->help : shared_help(flag->name), 27, 27);
+	}
+}
+
+void opts_getopt_tables(const struct opts_flag *flags, size_t n, struct option *longopts,
+			char *shortopts, size_t size)
+{
+	size_t len = snprintf(shortopts, size, "+");
+
+	for (size_t i = 0; i < n; i++) {
+		longopts[i] = (struct option){ flags[i].name, flags[i].has_arg, NULL, flags[i].key };
+		if (flags[i].letter && len + 3 < size)
+			len += snprintf(shortopts + len, size - len, "%c%s", flags[i].letter,
+					flags[i].has_arg == required_argument ? ":" : "");
+	}
+	longopts[n] = (struct option){ 0 };
+}
+
 static void usage(FILE *out, unsigned features, const char *summary)
 {
 	fprintf(out, "usage: %s [OPTION]... ROOTFS [CMD [ARG...]]\n", log_progname());
 	print_wrapped(out, summary, 0, 0);
 	fprintf(out, "CMD defaults to /bin/sh.\n\n");
-	for (size_t i = 0; i < NOPTIONS; i++) {
-		const struct step_option *opt = &all_options[i];
-		char left[64];
-
-		if (opt->feature && !(opt->feature & features))
-			continue;
-		snprintf(left, sizeof(left), "--%s%s%s", opt->name,
-			 opt->arg ? " " : "", opt->arg ? opt->arg : "");
-		if (strlen(left) > 24) {
-			fprintf(out, "  %s\n%27s", left, "");
-		} else {
-			fprintf(out, "  %-24s ", left);
-		}
-		print_wrapped(out, opt->help, 27, 27);
-	}
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (!all_options[i].feature || (all_options[i].feature & features))
+			opts_print_flags(out, &all_options[i].flag, 1);
 	fprintf(out, "\nExit status: the command's own; 128+N if it died of signal N;\n"
 		     "125 runtime error, 126 CMD not executable, 127 CMD not found.\n");
 }
@@ -98,7 +126,7 @@ static void usage(FILE *out, unsigned features, const char *summary)
 static const struct step_option *find_option(int key)
 {
 	for (size_t i = 0; i < NOPTIONS; i++)
-		if (all_options[i].key == key)
+		if (all_options[i].flag.key == key)
 			return &all_options[i];
 	return NULL;
 }
@@ -223,6 +251,8 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 		const char *summary)
 {
 	struct option longopts[NOPTIONS + 1];
+	struct opts_flag flags[NOPTIONS];
+	char shortopts[32];
 	static char *default_cmd[] = { "/bin/sh", NULL };
 	bool root = geteuid() == 0;
 	struct error err;
@@ -232,26 +262,25 @@ void opts_parse(struct options *o, int argc, char **argv, unsigned features,
 	o->hostname = DEFAULT_HOSTNAME;
 	o->veth = features & OPT_NET;
 	for (size_t i = 0; i < NOPTIONS; i++)
-		longopts[i] = (struct option){ all_options[i].name, all_options[i].has_arg,
-					       NULL, all_options[i].key };
-	longopts[NOPTIONS] = (struct option){ 0 };
+		flags[i] = all_options[i].flag;
+	opts_getopt_tables(flags, NOPTIONS, longopts, shortopts, sizeof(shortopts));
 
 	/* "+": stop at ROOTFS, so options of CMD are left for CMD. */
 	opterr = 0;
-	while ((key = getopt_long(argc, argv, "+hm:", longopts, NULL)) != -1) {
+	while ((key = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		const struct step_option *opt = find_option(key);
 
 		if (key == '?' || key == ':' || opt == NULL) {
 			const char *bad = argv[optind - 1];
 
-			if (optopt && find_option(optopt) && find_option(optopt)->has_arg)
+			if (optopt && find_option(optopt) && find_option(optopt)->flag.has_arg)
 				die("option %s needs a value — see %s --help", quote(bad),
 				    log_progname());
 			die("unknown option %s — see %s --help", quote(bad), log_progname());
 		}
 		if (opt->feature && !(opt->feature & features))
 			die("option --%s comes with step %s; this is %s — see %s --help",
-			    opt->name, opt->step, log_progname(), log_progname());
+			    opt->flag.name, opt->step, log_progname(), log_progname());
 		switch (key) {
 		case 'h':
 			usage(stdout, features, summary);

@@ -15,7 +15,9 @@
 #ifndef STEPBOX_OPTS_H
 #define STEPBOX_OPTS_H
 
+#include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include <limits.h>
 
@@ -47,6 +49,29 @@ struct options {
 	struct cg_limits limits;         /* with OPT_LIMITS; 0: no limit */
 	char **cmd;                      /* NULL-terminated; /bin/sh by default */
 };
+
+/*
+ * One flag of a command line, in one table that serves both getopt_long()
+ * and --help: the steps' own (opts.c), and step 08's `run`, whose flags that
+ * are the same as the steps' (--memory, --cpus, --pids-limit) take their
+ * help, and their checks below, from here.
+ */
+struct opts_flag {
+	const char *name;    /* --name */
+	char letter;         /* -x as well, or 0 */
+	int has_arg;         /* no_argument or required_argument (getopt.h) */
+	int key;             /* what getopt_long() returns for it */
+	const char *arg;     /* the value's name in --help, or NULL */
+	const char *help;    /* NULL: the help of the steps' flag of that name */
+};
+
+/* --help's lines for n flags, wrapped at 78 columns. */
+void opts_print_flags(FILE *out, const struct opts_flag *flags, size_t n);
+
+/* getopt_long()'s tables for n flags: longopts (n + 1 entries) and the
+ * short options ("+" first: stop at the first word that is no flag). */
+void opts_getopt_tables(const struct opts_flag *flags, size_t n, struct option *longopts,
+			char *shortopts, size_t size);
 
 /*
  * Parse argv for a step that knows the options in `features`.
