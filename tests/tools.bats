@@ -69,10 +69,22 @@ setup() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *'+++ steps/05-netns/main.c'* ]]
 	[[ "$output" == *'lib/ functions that 05-netns calls and 04-mount-overlay did not:'* ]]
-	echo "$output" | grep -qE "^  net_link_set_up +lib/kernel/net.c:$line\$"
+	echo "$output" | grep -qE "^    net_link_set_up +lib/kernel/net.c:$line\$"
 	# 04 already pivots and mounts proc: not new in 05.
 	[[ "$output" != *'  fs_pivot_into '* ]]
 	[[ "$output" != *'  fs_mount_proc '* ]]
+}
+
+@test "tools: make diff STEP=08 is the lecture's size, its new lib/ calls by layer, the kernel's first" {
+	run make -s diff STEP=08
+	[ "$status" -eq 0 ]
+	added=$(echo "$output" | grep -c '^+[^+]')
+	[ "$added" -lt 400 ]
+	[ "$(wc -l <steps/08-full-container/main.c)" -le 400 ]
+	layers=$(echo "$output" | sed -n 's|^  \([a-z]*\)/$|\1|p' | tr '\n' ' ')
+	[ "$layers" = "kernel runtime frontend base " ]
+	echo "$output" | grep -qE '^    fs_mask_paths +lib/kernel/fs.c:[0-9]+$'
+	echo "$output" | grep -qE '^    shim_spawn +lib/runtime/shim.c:[0-9]+$'
 }
 
 @test "tools: make diff without a step number, or with a wrong one, says how to call it" {

@@ -104,7 +104,12 @@ comm -13 "$tmp/prev" "$tmp/cur" | join - "$tmp/defs" >"$tmp/new"
 echo
 if [ -s "$tmp/new" ]; then
 	echo "lib/ functions that $(basename "$cur") calls and $(basename "$prev") did not:"
-	awk '{ printf "  %-30s %s\n", $1, $2 }' "$tmp/new"
+	# By layer, the kernel's first: what the lecture adds to the kernel calls,
+	# then the runtime (08's shim and state), the front end, the messages.
+	awk '{ rank = $2 ~ /^lib\/kernel/ ? 1 : $2 ~ /^lib\/runtime/ ? 2 : $2 ~ /^lib\/frontend/ ? 3 : 4
+	       split($2, part, "/")
+	       printf "%d %s %-30s %s\n", rank, part[2], $1, $2 }' "$tmp/new" | sort -k1,1n -k3,3 |
+		awk '$2 != layer { layer = $2; print "  " layer "/" } { printf "    %-30s %s\n", $3, $4 }'
 else
 	echo "$(basename "$cur") calls no lib/ function that $(basename "$prev") did not."
 fi
