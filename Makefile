@@ -30,7 +30,7 @@ STEP_BINS := $(STEPS:%=$(BUILD)/%)
 # frontend (docker's part). A file includes "layer/module.h" (-Ilib).
 LIB_DIRS  := base kernel runtime frontend
 LIB_OBJS  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(wildcard $(LIB_DIRS:%=lib/%/*.c)))
-TOOLS     := $(BUILD)/probe $(BUILD)/timeit $(BUILD)/throughput
+TOOLS     := $(BUILD)/probe $(BUILD)/timeit $(BUILD)/throughput $(BUILD)/json-check $(BUILD)/json-fuzz
 ROOTFS    := $(BUILD)/.rootfs-stamp
 
 .PHONY: all steps rootfs deps test test-vm demo bench compare diff doctor lint clean
@@ -57,6 +57,11 @@ $(BUILD)/timeit: steps/tools/timeit.c | $(BUILD)/lib
 
 $(BUILD)/throughput: steps/tools/throughput.c | $(BUILD)/lib
 	$(CC) $(CPPFLAGS) -MF $(BUILD)/lib/throughput.d $(CFLAGS) -o $@ $<
+
+# lib/base/json from outside: a dump or one checked member (tests/json.bats),
+# and the fuzz loop that the sanitizer build runs (make asan).
+$(BUILD)/json-check $(BUILD)/json-fuzz: $(BUILD)/%: tests/tools/%.c $(BUILD)/libstepbox.a | $(BUILD)/lib
+	$(CC) $(CPPFLAGS) -MF $(BUILD)/lib/$*.d $(CFLAGS) -o $@ $< $(BUILD)/libstepbox.a
 
 $(ROOTFS): steps/00-rootfs/build-rootfs.sh $(BUILD)/probe
 	sh steps/00-rootfs/build-rootfs.sh $(BUILD) $(BUILD)/probe
@@ -97,18 +102,21 @@ diff:
 doctor:
 	@steps/tools/doctor.sh
 
-# The generated bad-input suite on the steps built with AddressSanitizer and
-# UBSan: any report (a leak, an overflow, undefined behaviour) fails it.
+# The generated bad-input suite and the JSON reader's suite (with its fuzz
+# loop) on the steps built with AddressSanitizer and UBSan: any report (a
+# leak, an overflow, undefined behaviour) fails them.
 asan: all
 	$(MAKE) -s BUILD=$(BUILD)/asan WERROR=1 \
-		SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" steps
+		SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		steps $(BUILD)/asan/json-check $(BUILD)/asan/json-fuzz
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98 \
-	STEPBOX_BIN=$(BUILD)/asan tests/run.sh tests/badinput-gen.bats
+	STEPBOX_BIN=$(BUILD)/asan tests/run.sh tests/badinput-gen.bats tests/json.bats
 
 lint:
 	rm -rf $(BUILD)/lint
-	$(MAKE) -s BUILD=$(BUILD)/lint WERROR=1 steps $(BUILD)/lint/probe
+	$(MAKE) -s BUILD=$(BUILD)/lint WERROR=1 steps $(BUILD)/lint/probe \
+		$(BUILD)/lint/json-check $(BUILD)/lint/json-fuzz
 	rm -rf $(BUILD)/lint
 	shellcheck $$(git ls-files '*.sh' '*.bash' .ci/run)
 	shellcheck -s bash tests/*.bats
