@@ -16,7 +16,15 @@
 
 /* ---- The arena: every value and string of a document, freed at once ---- */
 
-#define CHUNK_SIZE (64 * 1024)
+/*
+ * Values and strings are carved out of chunks of this size. A request
+ * larger than a chunk gets a chunk of its own, of exactly its size; so with
+ * -DJSON_CHUNK_SIZE=1 (the fuzz build) every one does, and AddressSanitizer
+ * sees a write one byte past any string or array, which a shared chunk hides.
+ */
+#ifndef JSON_CHUNK_SIZE
+#define JSON_CHUNK_SIZE (64 * 1024)
+#endif
 
 struct chunk {
 	struct chunk *next;
@@ -36,14 +44,15 @@ struct json_doc {
 
 static void *arena_alloc(struct json_doc *doc, size_t n)
 {
+	/* Each piece starts aligned for any type: round up what it takes. */
+	size_t step = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
 	struct chunk *c = doc->chunks;
 	void *p;
 
 	if (n > SIZE_MAX / 2)
 		return NULL;
-	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
 	if (!c || c->size - c->used < n) {
-		size_t size = n > CHUNK_SIZE ? n : CHUNK_SIZE;
+		size_t size = n > JSON_CHUNK_SIZE ? n : JSON_CHUNK_SIZE;
 
 		c = malloc(sizeof(*c) + size);
 		if (!c)
@@ -54,7 +63,7 @@ static void *arena_alloc(struct json_doc *doc, size_t n)
 		doc->chunks = c;
 	}
 	p = (char *)c->data + c->used;
-	c->used += n;
+	c->used += step < c->size - c->used ? step : c->size - c->used;
 	return p;
 }
 

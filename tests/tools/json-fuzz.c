@@ -14,10 +14,13 @@
  * same text. A broken promise abort()s.
  *
  * Built with -fsanitize=address,undefined (make asan, tests/json.bats), a
- * read past a buffer, a leak or undefined behaviour stops it with a report.
+ * read past a buffer, a leak or undefined behaviour stops it with a report;
+ * with -DJSON_CHUNK_SIZE=1 (as the Makefile builds it) every string and
+ * array of the tree is a malloc() of its own, so one byte too far is seen.
  *
  * With libFuzzer instead (clang; no part of CI), this file's other entry:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DJSON_LIBFUZZER -Ilib \
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DJSON_LIBFUZZER \
+ *       -DJSON_CHUNK_SIZE=1 -Ilib \
  *       tests/tools/json-fuzz.c lib/base/json.c -o /tmp/json-libfuzzer
  *   /tmp/json-libfuzzer -max_total_time=300 CORPUS_DIR
  */
