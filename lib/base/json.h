@@ -36,8 +36,10 @@
  * refuse anything else (1.5, 1e3), as Go does for an int field.
  *
  * Errors are values: NULL or -1, and one line in a struct json_error,
- * "NAME:LINE:COLUMN: what is wrong" (columns count bytes, from 1). Nothing
- * here exits or prints: the caller decides. Every `err` may be NULL.
+ * "NAME:LINE:COLUMN: what is wrong" (columns count bytes, from 1), or
+ * "NAME: what is wrong" about the file as a whole (it is missing, or too
+ * large). Nothing here exits or prints: the caller decides. Every `err`
+ * may be NULL; a value (`v`, `obj`) given to a function must not be.
  *
  * Memory: a document lives in one arena (a few large blocks), values and
  * strings alike; json_free() frees all of it at once. Keep the tree for as
