@@ -30,7 +30,8 @@ STEP_BINS := $(STEPS:%=$(BUILD)/%)
 # frontend (docker's part). A file includes "layer/module.h" (-Ilib).
 LIB_DIRS  := base kernel runtime frontend
 LIB_OBJS  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(wildcard $(LIB_DIRS:%=lib/%/*.c)))
-TOOLS     := $(BUILD)/probe $(BUILD)/timeit $(BUILD)/throughput $(BUILD)/unpack-layer
+TOOLS     := $(BUILD)/probe $(BUILD)/timeit $(BUILD)/throughput $(BUILD)/unpack-layer \
+             $(BUILD)/json-check $(BUILD)/json-fuzz
 ROOTFS    := $(BUILD)/.rootfs-stamp
 
 .PHONY: all steps rootfs deps test test-vm demo bench compare diff doctor lint clean
@@ -61,6 +62,15 @@ $(BUILD)/throughput: steps/tools/throughput.c | $(BUILD)/lib
 # The test driver of lib/frontend/layer (tests/08-layers.bats).
 $(BUILD)/unpack-layer: tests/tools/unpack-layer.c $(BUILD)/libstepbox.a | $(BUILD)/lib
 	$(CC) $(CPPFLAGS) -MF $(BUILD)/lib/unpack-layer.d $(CFLAGS) -o $@ $< $(BUILD)/libstepbox.a
+
+# lib/base/json from outside: a dump or one checked member (tests/json.bats),
+# and the fuzz loop that the sanitizer build runs (make asan), with its own
+# json.c whose every allocation is exact, so that ASan sees an overflow.
+$(BUILD)/json-check: tests/tools/json-check.c $(BUILD)/libstepbox.a | $(BUILD)/lib
+	$(CC) $(CPPFLAGS) -MF $(BUILD)/lib/json-check.d $(CFLAGS) -o $@ $< $(BUILD)/libstepbox.a
+
+$(BUILD)/json-fuzz: tests/tools/json-fuzz.c lib/base/json.c lib/base/json.h | $(BUILD)/lib
+	$(CC) -Ilib -DJSON_CHUNK_SIZE=1 $(CFLAGS) -o $@ tests/tools/json-fuzz.c lib/base/json.c
 
 $(ROOTFS): steps/00-rootfs/build-rootfs.sh $(BUILD)/probe
 	sh steps/00-rootfs/build-rootfs.sh $(BUILD) $(BUILD)/probe
@@ -101,18 +111,21 @@ diff:
 doctor:
 	@steps/tools/doctor.sh
 
-# The generated bad-input suite on the steps built with AddressSanitizer and
-# UBSan: any report (a leak, an overflow, undefined behaviour) fails it.
+# The generated bad-input suite and the JSON reader's suite (with its fuzz
+# loop) on the steps built with AddressSanitizer and UBSan: any report (a
+# leak, an overflow, undefined behaviour) fails them.
 asan: all
 	$(MAKE) -s BUILD=$(BUILD)/asan WERROR=1 \
-		SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" steps
+		SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		steps $(BUILD)/asan/json-check $(BUILD)/asan/json-fuzz
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98 \
-	STEPBOX_BIN=$(BUILD)/asan tests/run.sh tests/badinput-gen.bats
+	STEPBOX_BIN=$(BUILD)/asan tests/run.sh tests/badinput-gen.bats tests/json.bats
 
 lint:
 	rm -rf $(BUILD)/lint
-	$(MAKE) -s BUILD=$(BUILD)/lint WERROR=1 steps $(BUILD)/lint/probe $(BUILD)/lint/unpack-layer
+	$(MAKE) -s BUILD=$(BUILD)/lint WERROR=1 steps $(BUILD)/lint/probe $(BUILD)/lint/unpack-layer \
+		$(BUILD)/lint/json-check $(BUILD)/lint/json-fuzz
 	rm -rf $(BUILD)/lint
 	shellcheck $$(git ls-files '*.sh' '*.bash' .ci/run)
 	shellcheck -s bash tests/*.bats

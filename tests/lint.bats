@@ -18,7 +18,7 @@ setup() {
 
 @test "lint: the C code builds with -Wall -Wextra -Werror from scratch" {
 	tmp=$BATS_TEST_TMPDIR/build
-	run make -s BUILD="$tmp" WERROR=1 steps "$tmp/probe"
+	run make -s BUILD="$tmp" WERROR=1 steps "$tmp/probe" "$tmp/json-check" "$tmp/json-fuzz"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ -x "$tmp/04-mount-overlay" ]
 }

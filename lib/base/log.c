@@ -38,15 +38,37 @@ const char *log_progname(void)
  */
 static int trace_lock_fd = -1;
 
+/*
+ * The lines go to a copy of the stderr we started with: the container's
+ * child goes on tracing after its own stderr became the container's pipe,
+ * and its last lines must not wait in that pipe for the shim to relay them.
+ */
+static int trace_fd = STDERR_FILENO;
+
 void trace_enable(void)
 {
 	tracing = true;
 	trace_lock_fd = memfd_create("stepbox-trace-order", MFD_CLOEXEC);
+	trace_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (trace_fd == -1)
+		trace_fd = STDERR_FILENO;
 }
 
-int trace_order_fd(void)
+void trace_stop(void)
 {
-	return trace_lock_fd;
+	tracing = false;
+	if (trace_fd > STDERR_FILENO)
+		close(trace_fd);
+	if (trace_lock_fd != -1)
+		close(trace_lock_fd);
+	trace_fd = STDERR_FILENO;
+	trace_lock_fd = -1;
+}
+
+void trace_keep_fds(int fds[2])
+{
+	fds[0] = trace_fd;
+	fds[1] = trace_lock_fd;
 }
 
 static void trace_order(short type)
@@ -117,7 +139,7 @@ void trace(const char *fmt, ...)
 	if (len > (int)sizeof(line) - 2)
 		len = sizeof(line) - 2;
 	line[len++] = '\n';
-	if (write(STDERR_FILENO, line, len) < 0) {
+	if (write(trace_fd, line, len) < 0) {
 		/* nowhere left to report it */
 	}
 	trace_order(F_UNLCK);

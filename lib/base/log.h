@@ -21,9 +21,12 @@ const char *log_progname(void);
 
 /* --trace: print each kernel call to stderr as "[  0.123 ms] call(args)". */
 void trace_enable(void);
-/* The fd that keeps the lines of several processes in time order (-1 when
- * not tracing): a process that closes inherited fds keeps this one. */
-int trace_order_fd(void);
+/* The two fds --trace needs (its copy of stderr, and the lock that keeps
+ * the lines of several processes in time order): a process that closes
+ * what it inherited keeps these. */
+void trace_keep_fds(int fds[2]);
+/* No more lines from this process (a detached shim: nobody is watching). */
+void trace_stop(void);
 void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*

@@ -15,8 +15,12 @@ void init_run(char **argv, char **env)
 	pid_t command;
 	int status = 0;
 
-	/* We hold no fd of the runtime's (the exec notice among them: init is up). */
-	close_range(3, ~0U, 0);
+	/* We hold no fd of the runtime's (the exec notice among them: init is up),
+	 * but --trace's own two (close-on-exec: the command never has them). */
+	int keep[2];
+
+	trace_keep_fds(keep);
+	proc_close_fds_except(keep, 2);
 	/* Every signal waits for us in a queue, from before the fork on. */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);

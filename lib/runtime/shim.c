@@ -50,13 +50,14 @@ pid_t shim_spawn(struct container *c, struct shim_link *link)
 
 	/* The shim: it keeps the pipes to the CLI, the published ports, and
 	 * --trace's order (lib/base/log). */
-	int keep[3 + PORTS_MAX] = { link->ready[1], link->done[1], trace_order_fd() };
+	int keep[4 + PORTS_MAX] = { link->ready[1], link->done[1] };
 
+	trace_keep_fds(&keep[2]);
 	for (int i = 0; i < c->config.nports; i++)
-		keep[3 + i] = c->port_fds[i];
+		keep[4 + i] = c->port_fds[i];
 	close(link->ready[0]);
 	close(link->done[0]);
-	proc_close_fds_except(keep, 3 + c->config.nports);
+	proc_close_fds_except(keep, 4 + c->config.nports);
 	cleanup_take_over();
 	/* Its own session: no terminal's hang-up or Ctrl-C reaches it. */
 	if (setsid() == -1)
@@ -298,7 +299,9 @@ void shim_report_started(struct container *c, struct shim_link *link)
 	trace("container %.12s is up: PID 1 is %d on the host", c->id, c->init.pid);
 
 	if (!link->attached) {
-		/* Detached: nothing of the CLI's terminal or pipes stays with us. */
+		/* Detached: nothing of the CLI's terminal or pipes stays with us
+		 * (--trace's copy of its stderr neither). */
+		trace_stop();
 		null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		for (int fd = 0; fd < 3 && null != -1; fd++)
 			dup2(null, fd);
