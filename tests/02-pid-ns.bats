@@ -42,7 +42,7 @@ teardown() {
 	run $STEP --trace "$ROOTFS" /bin/true
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ clone\(CLONE_NEWPID\)\ =\ [0-9]+\ \(host\ pid\) ]]
-	[[ "$output" == *'mount("proc", "/proc", "proc")'* ]]
+	[[ "$output" == *'mount("proc", "/proc", "proc", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL)'* ]]
 }
 
 @test "02-pid-ns: the /proc mount is in the host's table while it runs, gone after" {
