@@ -516,8 +516,9 @@ static void note_user(const char *dir, void *arg)
 {
 	struct volume_users *users = arg;
 	struct container_config *config = users->config;
+	struct error ignored;   /* a damaged config claims no volume */
 
-	if (state_read_config(dir, config) == -1)
+	if (state_read_config(dir, config, &ignored) == -1)
 		return;
 	for (int i = 0; i < config->nvolumes; i++)
 		if (config->volumes[i].kind == VOLUME_NAMED &&

@@ -240,11 +240,13 @@ static bool name_taken(const char *root, const char *name, char *id, size_t size
 		return false;
 	while (!taken && (entry = readdir(dir)) != NULL) {
 		char path[PATH_MAX], other[STATE_NAME_LEN];
+		struct error ignored;   /* a damaged config names nobody */
 
 		if (!is_container_id(entry->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", root, entry->d_name);
-		if (state_read_name(path, other, sizeof(other)) == 0 && strcmp(other, name) == 0) {
+		if (state_read_name(path, other, sizeof(other), &ignored) == 0 &&
+		    strcmp(other, name) == 0) {
 			snprintf(id, size, "%s", entry->d_name);
 			taken = true;
 		}
@@ -258,6 +260,7 @@ void container_create_managed(struct container *c)
 	struct container_record rec = { .owner = getpid(), .created = time(NULL) };
 	const char *root = state_root();
 	char other[CONTAINER_ID_LEN + 1];
+	struct error why;   /* its errno is what the die below reports */
 	int lock, err;
 
 	new_id(c->id);
@@ -288,8 +291,8 @@ void container_create_managed(struct container *c)
 		    c->config.name, other);
 	}
 	if (rundir_create(&c->run, root, c->id) == -1 || write_record(c->run.path, &rec) == -1 ||
-	    state_write_config(c->run.path, &c->config) == -1 ||
-	    state_write(c->run.path, &c->state) == -1 || rundir_make_layers(&c->run) == -1) {
+	    state_write_config(c->run.path, &c->config, &why) == -1 ||
+	    state_write(c->run.path, &c->state, &why) == -1 || rundir_make_layers(&c->run) == -1) {
 		err = errno;
 		lock_release(lock);
 		errno = err;
@@ -329,7 +332,8 @@ int container_find(const char *query, char *dir, size_t size, struct error *err)
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", root, entry->d_name);
 			/* A name matches whole, and wins over any id prefix. */
-			if (state_read_name(path, name, sizeof(name)) == 0 && strcmp(name, query) == 0) {
+			if (state_read_name(path, name, sizeof(name), err) == 0 &&
+			    strcmp(name, query) == 0) {
 				snprintf(dir, size, "%s", path);
 				closedir(list);
 				return 0;
@@ -380,16 +384,16 @@ int container_set_status(const char *dir, struct container_state *state,
 	struct container_state now;
 
 	/* What is on disk is the truth: another process may have moved it on. */
-	if (state_read(dir, &now) == -1)
-		return error_errno(err, "read the state of %s", dir);
+	if (state_read(dir, &now, err) == -1)
+		return -1;
 	if (!allowed(now.status, to)) {
 		errno = EINVAL;
 		return error_set(err, "container %.12s: no way from %s to %s", strrchr(dir, '/') + 1,
 				 state_status_name(now.status), state_status_name(to));
 	}
 	state->status = to;
-	if (state_write(dir, state) == -1)
-		return error_errno(err, "write the state of %s", dir);
+	if (state_write(dir, state, err) == -1)
+		return -1;
 	trace("state of %.12s: %s -> %s", strrchr(dir, '/') + 1, state_status_name(now.status),
 	      state_status_name(to));
 	return 0;
@@ -411,10 +415,8 @@ int container_load(const char *dir, struct container_config *config,
 {
 	struct container_record rec;
 
-	if (state_read_config(dir, config) == -1)
-		return error_errno(err, "read %s/config", dir);
-	if (state_read(dir, state) == -1)
-		return error_errno(err, "read %s/state", dir);
+	if (state_read_config(dir, config, err) == -1 || state_read(dir, state, err) == -1)
+		return -1;
 	if (!container_is_active(state))
 		return 0;
 	if (container_read_record(dir, &rec) == 0 && container_owner_alive(&rec))

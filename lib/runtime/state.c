@@ -228,7 +228,7 @@ int state_network_of(const char *name)
 	return -1;
 }
 
-int state_write_config(const char *dir, const struct container_config *c)
+static int write_config(const char *dir, const struct container_config *c)
 {
 	char tmp[PATH_MAX + 32], number[64];
 	FILE *f = begin_file(dir, "config", tmp, sizeof(tmp));
@@ -381,7 +381,7 @@ static int name_line(const char *key, char *value, void *arg)
 	return copy(search->name, search->size, value);
 }
 
-int state_read_name(const char *dir, char *name, size_t size)
+static int read_name(const char *dir, char *name, size_t size)
 {
 	struct name_search search = { name, size, false };
 
@@ -394,7 +394,7 @@ int state_read_name(const char *dir, char *name, size_t size)
 	return 0;
 }
 
-int state_read_config(const char *dir, struct container_config *config)
+static int read_config(const char *dir, struct container_config *config)
 {
 	config_free(config);
 	if (read_lines(dir, "config", config_line, config) == -1)
@@ -414,7 +414,7 @@ int state_read_config(const char *dir, struct container_config *config)
 
 /* ---- state ----------------------------------------------------------------- */
 
-int state_write(const char *dir, const struct container_state *s)
+static int write_state(const char *dir, const struct container_state *s)
 {
 	char tmp[PATH_MAX + 32];
 	FILE *f = begin_file(dir, "state", tmp, sizeof(tmp));
@@ -477,8 +477,43 @@ static int state_line(const char *key, char *value, void *arg)
 	return 0;
 }
 
-int state_read(const char *dir, struct container_state *state)
+static int read_state(const char *dir, struct container_state *state)
 {
 	memset(state, 0, sizeof(*state));
 	return read_lines(dir, "state", state_line, state);
+}
+
+/* ---- the public face: errors name the file ------------------------------- */
+
+/* errno EINVAL from the readers means a damaged file, not a failed call. */
+static int file_error(struct error *err, const char *what, const char *dir, const char *name)
+{
+	if (errno == EINVAL)
+		return error_set(err, "%s %s/%s: the file is damaged", what, dir, name);
+	return error_errno(err, "%s %s/%s", what, dir, name);
+}
+
+int state_write_config(const char *dir, const struct container_config *config, struct error *err)
+{
+	return write_config(dir, config) == -1 ? file_error(err, "write", dir, "config") : 0;
+}
+
+int state_read_config(const char *dir, struct container_config *config, struct error *err)
+{
+	return read_config(dir, config) == -1 ? file_error(err, "read", dir, "config") : 0;
+}
+
+int state_read_name(const char *dir, char *name, size_t size, struct error *err)
+{
+	return read_name(dir, name, size) == -1 ? file_error(err, "read", dir, "config") : 0;
+}
+
+int state_write(const char *dir, const struct container_state *state, struct error *err)
+{
+	return write_state(dir, state) == -1 ? file_error(err, "write", dir, "state") : 0;
+}
+
+int state_read(const char *dir, struct container_state *state, struct error *err)
+{
+	return read_state(dir, state) == -1 ? file_error(err, "read", dir, "state") : 0;
 }

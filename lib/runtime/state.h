@@ -13,7 +13,7 @@
  * config and state are "key value" lines (values with \n and \\ escaped),
  * each file written whole — a temporary file, then rename() — so a reader
  * sees the old one or the new one, never half. Errors are values here: -1
- * and errno (EINVAL: a damaged file); nothing exits.
+ * and a struct error (lib/base/error.h) that names the file; nothing exits.
  */
 #ifndef STEPBOX_STATE_H
 #define STEPBOX_STATE_H
@@ -107,13 +107,14 @@ const char *state_status_name(enum container_status status);
 /* <root>/containers, where every container of step 08 lives. */
 const char *state_root(void);
 
-/* Write or read <dir>/config and <dir>/state. */
-int state_write_config(const char *dir, const struct container_config *config);
-int state_read_config(const char *dir, struct container_config *config);
+/* Write or read <dir>/config and <dir>/state: 0, or -1 and `err` naming
+ * the file (and "damaged" when its text is not what we write). */
+int state_write_config(const char *dir, const struct container_config *config, struct error *err);
+int state_read_config(const char *dir, struct container_config *config, struct error *err);
 /* Only the container's name, from <dir>/config: what a search by name needs. */
-int state_read_name(const char *dir, char *name, size_t size);
-int state_write(const char *dir, const struct container_state *state);
-int state_read(const char *dir, struct container_state *state);
+int state_read_name(const char *dir, char *name, size_t size, struct error *err);
+int state_write(const char *dir, const struct container_state *state, struct error *err);
+int state_read(const char *dir, struct container_state *state, struct error *err);
 
 /* Nanoseconds since the epoch, now. */
 long long state_now(void);
