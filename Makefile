@@ -2,6 +2,7 @@
 #
 #   make              steps + probe + image
 #   make test         build, then run the bats suites (as root)
+#   make test STEP=NN only step NN's suites (e.g. 05: tests/05-netns.bats)
 #   make test-vm      the suites in a qemu VM with cgroup v2 only (as root)
 #   make demo         build, then walk through the steps (as root)
 #   make bench        build, then time /bin/true under every step (as root)
@@ -69,9 +70,20 @@ $(BUILD)/lib:
 deps:
 	@steps/tools/install-deps.sh
 
+# make test STEP=NN: only that step's suites. A wrong STEP stops make here,
+# in one line, with exit 2, before anything is installed or built.
+ifneq ($(filter test,$(MAKECMDGOALS)),)
+ifneq ($(origin STEP),undefined)
+STEP_SUITES := $(shell steps/tools/step-suites.sh '$(STEP)')
+ifneq ($(.SHELLSTATUS),0)
+$(error $(STEP_SUITES))
+endif
+endif
+endif
+
 test: deps
 	$(MAKE) all
-	tests/run.sh
+	tests/run.sh $(STEP_SUITES)
 
 # The demo installs what it runs, not the tests' tools (bats, shellcheck, ...).
 demo:

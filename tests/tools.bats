@@ -86,3 +86,25 @@ setup() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *'steps/01-chroot is the first step'* ]]
 }
+
+@test "tools: make test STEP=05 runs only 05's suite, STEP=8 the three of 08, no STEP all of them" {
+	run make -n test STEP=05
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep '^tests/run.sh')" = 'tests/run.sh tests/05-netns.bats' ]
+	run make -n test STEP=8
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep '^tests/run.sh')" = "tests/run.sh $(echo tests/08-*.bats)" ]
+	run make -n test
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep '^tests/run.sh' | sed 's/ *$//')" = 'tests/run.sh' ]
+}
+
+@test "tools: make test with a wrong STEP says so in one line and exits 2, building nothing" {
+	for step in 9 ab 00 ''; do
+		run make -n test STEP="$step"
+		[ "$status" -eq 2 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == *STEP* || "$output" == *'no suite for step'* ]]
+		[[ "$output" != *build-rootfs* ]]
+	done
+}
