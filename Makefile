@@ -8,6 +8,10 @@
 #   make bench        build, then time /bin/true under every step (as root)
 #   make compare      build, then a VM boot against a container, one table (as root)
 #   make diff STEP=NN what step NN adds to step NN-1, and the lib/ calls it adds
+#   make exercise STEP=NN [N=K]  step NN (01-07) becomes exercise K: a piece of
+#                     its main.c taken out, a TODO left with a hint
+#   make check STEP=NN [N=K]     build it and grade it (tests/exercises/NN-K.bats, as root)
+#   make solution STEP=NN        main.c as it was (your attempt kept in build/exercise/)
 #   make lint         -Werror build from scratch, shellcheck every script
 #   make asan         the generated bad-input suite on sanitizer builds (as root)
 #   make doctor       what this machine can and cannot do, with fixes
@@ -34,7 +38,8 @@ LIB_OBJS  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(wildcard $(LIB_DIRS:%=lib/%/*
 TOOLS     := $(BUILD)/probe $(BUILD)/timeit $(BUILD)/throughput
 ROOTFS    := $(BUILD)/.rootfs-stamp
 
-.PHONY: all steps rootfs deps test test-vm demo bench compare diff doctor lint clean
+.PHONY: all steps rootfs deps test test-vm demo bench compare diff doctor lint clean \
+	exercise check solution
 all: steps $(TOOLS) rootfs
 steps: $(STEP_BINS)
 rootfs: $(ROOTFS)
@@ -109,6 +114,14 @@ diff:
 doctor:
 	@steps/tools/doctor.sh
 
+# Exercises that grade themselves: the markers are comments in each step's
+# main.c, the checks are tests/exercises/NN-K.bats (steps/tools/exercise.sh).
+exercise solution:
+	@BUILD=$(BUILD) steps/tools/exercise.sh $@ "$(STEP)" "$(N)"
+
+check:
+	@BUILD=$(BUILD) MAKE="$(MAKE)" steps/tools/exercise.sh check "$(STEP)" "$(N)"
+
 # The generated bad-input suite on the steps built with AddressSanitizer and
 # UBSan: any report (a leak, an overflow, undefined behaviour) fails it.
 asan: all
@@ -123,7 +136,7 @@ lint:
 	$(MAKE) -s BUILD=$(BUILD)/lint WERROR=1 steps $(BUILD)/lint/probe
 	rm -rf $(BUILD)/lint
 	shellcheck $$(git ls-files '*.sh' '*.bash' .ci/run)
-	shellcheck -s bash tests/*.bats
+	shellcheck -s bash tests/*.bats tests/exercises/*.bats
 
 clean:
 	rm -rf $(BUILD)
