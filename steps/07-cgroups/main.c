@@ -75,7 +75,7 @@ static int container_main(void *arg)
 	fs_make_mounts_private();
 
 	/* The shifted image below, our writes on top; in a user namespace,
-	 * overlayfs must keep its whiteouts in "user." xattrs. */
+	 * overlayfs keeps its own xattrs (opaque dirs) under "user.". */
 	fs_mount_overlay(c->lower.image, c->lower.layers, c->lower.nlayers, &c->run,
 			 OVERLAY_USER_XATTRS);
 	fs_pivot_into(c->run.merged);
