@@ -13,6 +13,8 @@
 #   make check STEP=NN [N=K]     build it and grade it (tests/exercises/NN-K.bats, as root)
 #   make solution STEP=NN        main.c as it was (your attempt kept in build/exercise/)
 #   make lint         -Werror build from scratch, shellcheck every script
+#   make cross        every step, the probe and the tools for aarch64, -Werror,
+#                     into build/aarch64 (gcc-aarch64-linux-gnu)
 #   make asan         the generated bad-input suite on sanitizer builds (as root)
 #   make doctor       what this machine can and cannot do, with fixes
 #   make rootfs       just the image; make clean removes build/
@@ -39,7 +41,7 @@ TOOLS     := $(BUILD)/probe $(BUILD)/timeit $(BUILD)/throughput
 ROOTFS    := $(BUILD)/.rootfs-stamp
 
 .PHONY: all steps rootfs deps test test-vm demo bench compare diff doctor lint clean \
-	exercise check solution
+	exercise check solution cross
 all: steps $(TOOLS) rootfs
 steps: $(STEP_BINS)
 rootfs: $(ROOTFS)
@@ -137,6 +139,15 @@ lint:
 	rm -rf $(BUILD)/lint
 	shellcheck $$(git ls-files '*.sh' '*.bash' .ci/run)
 	shellcheck -s bash tests/*.bats tests/exercises/*.bats
+
+# arm64, for Apple-silicon laptops: the same code cross-built with
+# Debian's gcc-aarch64-linux-gnu, warnings as errors (CI runs it before the
+# tests). It builds; it does not run here.
+CROSS ?= aarch64-linux-gnu-
+cross:
+	$(MAKE) -s BUILD=$(BUILD)/aarch64 CC=$(CROSS)gcc AR=$(CROSS)ar WERROR=1 \
+		steps $(BUILD)/aarch64/probe $(BUILD)/aarch64/timeit $(BUILD)/aarch64/throughput
+	@echo "aarch64: $(STEPS) built in $(BUILD)/aarch64"
 
 clean:
 	rm -rf $(BUILD)

@@ -57,6 +57,13 @@ if [ "${1:-}" = bench ] || [ "${1:-}" = vm ]; then
 	fi
 fi
 
+# make cross (make test's profile, as CI runs it): every step built for
+# aarch64, the Apple-silicon laptops' CPU.
+if [ -z "${1:-}" ] && [ "$(uname -m)" = x86_64 ]; then
+	command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu)
+	[ -e /usr/aarch64-linux-gnu/lib/libc.a ] || need+=(libc6-dev-arm64-cross)
+fi
+
 [ ${#need[@]} -gt 0 ] || exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
 	echo "install-deps: missing ${need[*]} — install them (apt-get install ${need[*]}) or run as root" >&2
