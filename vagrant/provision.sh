@@ -149,8 +149,12 @@ copy_in() {   # PATH: from the source into the copy, the user's
 	dir=$(dirname "$dest/$1")
 	mkdir -p "$dir"
 	rm -f "$dest/$1"
-	cp -P --preserve=mode,timestamps "$src/$1" "$dest/$1"
-	[ ${#owner[@]} -eq 0 ] || chown -h "${owner[0]}" "$dest/$1"
+	if [ ${#owner[@]} -eq 0 ]; then
+		cp -P --preserve=mode,ownership,timestamps "$src/$1" "$dest/$1"
+	else
+		cp -P --preserve=mode,timestamps "$src/$1" "$dest/$1"
+		chown -h "${owner[0]}" "$dest/$1"
+	fi
 }
 
 kept=()
