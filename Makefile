@@ -2,12 +2,19 @@
 #
 #   make              steps + probe + image
 #   make test         build, then run the bats suites (as root)
+#   make test STEP=NN only step NN's suites (e.g. 05: tests/05-netns.bats)
 #   make test-vm      the suites in a qemu VM with cgroup v2 only (as root)
 #   make demo         build, then walk through the steps (as root)
 #   make bench        build, then time /bin/true under every step (as root)
 #   make compare      build, then a VM boot against a container, one table (as root)
 #   make diff STEP=NN what step NN adds to step NN-1, and the lib/ calls it adds
+#   make exercise STEP=NN [N=K]  step NN (01-07) becomes exercise K: a piece of
+#                     its main.c taken out, a TODO left with a hint
+#   make check STEP=NN [N=K]     build it and grade it (tests/exercises/NN-K.bats, as root)
+#   make solution STEP=NN        main.c as it was (your attempt kept in build/exercise/)
 #   make lint         -Werror build from scratch, shellcheck every script
+#   make cross        every step, the probe and the tools for aarch64, -Werror,
+#                     into build/aarch64 (gcc-aarch64-linux-gnu)
 #   make asan         the generated bad-input suite on sanitizer builds (as root)
 #   make doctor       what this machine can and cannot do, with fixes
 #   make rootfs       just the image; make clean removes build/
@@ -34,7 +41,8 @@ TOOLS     := $(BUILD)/probe $(BUILD)/timeit $(BUILD)/throughput $(BUILD)/unpack-
              $(BUILD)/json-check $(BUILD)/json-fuzz
 ROOTFS    := $(BUILD)/.rootfs-stamp
 
-.PHONY: all steps rootfs deps test test-vm demo bench compare diff doctor lint clean
+.PHONY: all steps rootfs deps test test-vm demo bench compare diff doctor lint clean \
+	exercise check solution cross
 all: steps $(TOOLS) rootfs
 steps: $(STEP_BINS)
 rootfs: $(ROOTFS)
@@ -83,9 +91,20 @@ $(BUILD)/lib:
 deps:
 	@steps/tools/install-deps.sh
 
+# make test STEP=NN: only that step's suites. A wrong STEP stops make here,
+# in one line, with exit 2, before anything is installed or built.
+ifneq ($(filter test,$(MAKECMDGOALS)),)
+ifneq ($(origin STEP),undefined)
+STEP_SUITES := $(shell steps/tools/step-suites.sh '$(STEP)')
+ifneq ($(.SHELLSTATUS),0)
+$(error $(STEP_SUITES))
+endif
+endif
+endif
+
 test: deps
 	$(MAKE) all
-	tests/run.sh
+	tests/run.sh $(STEP_SUITES)
 
 # The demo installs what it runs, not the tests' tools (bats, shellcheck, ...).
 demo:
@@ -111,6 +130,14 @@ diff:
 doctor:
 	@steps/tools/doctor.sh
 
+# Exercises that grade themselves: the markers are comments in each step's
+# main.c, the checks are tests/exercises/NN-K.bats (steps/tools/exercise.sh).
+exercise solution:
+	@BUILD=$(BUILD) steps/tools/exercise.sh $@ "$(STEP)" "$(N)"
+
+check:
+	@BUILD=$(BUILD) MAKE="$(MAKE)" steps/tools/exercise.sh check "$(STEP)" "$(N)"
+
 # The generated bad-input suite and the JSON reader's suite (with its fuzz
 # loop) on the steps built with AddressSanitizer and UBSan: any report (a
 # leak, an overflow, undefined behaviour) fails them.
@@ -128,7 +155,17 @@ lint:
 		$(BUILD)/lint/json-check $(BUILD)/lint/json-fuzz
 	rm -rf $(BUILD)/lint
 	shellcheck $$(git ls-files '*.sh' '*.bash' .ci/run)
-	shellcheck -s bash tests/*.bats
+	shellcheck -s bash tests/*.bats tests/exercises/*.bats
+
+# arm64, for Apple-silicon laptops: the same code cross-built with
+# Debian's gcc-aarch64-linux-gnu, warnings as errors (CI runs it before the
+# tests). It builds; it does not run here.
+CROSS ?= aarch64-linux-gnu-
+cross:
+	$(MAKE) -s BUILD=$(BUILD)/aarch64 CC=$(CROSS)gcc AR=$(CROSS)ar WERROR=1 \
+		steps $(BUILD)/aarch64/probe $(BUILD)/aarch64/timeit $(BUILD)/aarch64/throughput \
+		$(BUILD)/aarch64/unpack-layer $(BUILD)/aarch64/json-check
+	@echo "aarch64: $(STEPS) built in $(BUILD)/aarch64"
 
 clean:
 	rm -rf $(BUILD)

@@ -12,7 +12,7 @@ setup() {
 	mapfile -t scripts < <(git ls-files '*.sh' '*.bash' .ci/run)
 	run shellcheck "${scripts[@]}"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
-	run shellcheck -s bash tests/*.bats
+	run shellcheck -s bash tests/*.bats tests/exercises/*.bats
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 }
 

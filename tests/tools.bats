@@ -98,3 +98,36 @@ setup() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *'steps/01-chroot is the first step'* ]]
 }
+
+@test "tools: make test STEP=05 runs only 05's suite, STEP=8 the three of 08, no STEP all of them" {
+	run make -n test STEP=05
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep '^tests/run.sh')" = 'tests/run.sh tests/05-netns.bats' ]
+	run make -n test STEP=8
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep '^tests/run.sh')" = "tests/run.sh $(echo tests/08-*.bats)" ]
+	run make -n test
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep '^tests/run.sh' | sed 's/ *$//')" = 'tests/run.sh' ]
+}
+
+@test "tools: make test with a wrong STEP says so in one line and exits 2, building nothing" {
+	for step in 9 ab 00 ''; do
+		run make -n test STEP="$step"
+		[ "$status" -eq 2 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == *STEP* || "$output" == *'no suite for step'* ]]
+		[[ "$output" != *build-rootfs* ]]
+	done
+}
+
+@test "tools: make cross builds every step, the probe and the tools for aarch64, warnings as errors" {
+	command -v aarch64-linux-gnu-gcc >/dev/null || skip "gcc-aarch64-linux-gnu is not installed (steps/tools/install-deps.sh installs it)"
+	run make -s cross BUILD="$BATS_TEST_TMPDIR/b"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	for bin in steps/0[1-9]-* probe timeit throughput; do
+		f=$BATS_TEST_TMPDIR/b/aarch64/$(basename "$bin")
+		# e_machine, two bytes at offset 18 of the ELF header: 183 is EM_AARCH64.
+		[ "$(od -An -tu2 -j18 -N2 "$f" | tr -d ' ')" = 183 ] || { echo "$f is not aarch64"; false; }
+	done
+}

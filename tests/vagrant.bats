@@ -23,6 +23,8 @@ setup_file() {
 }
 
 teardown_file() {
+	# The manifest of what provision.sh wrote into this copy.
+	rm -f "/var/lib/stepbox-provision/$(cd "$DEST" && pwd -P | sha256sum | cut -c1-16).sha256"
 	rm -rf "$SRC" "$DEST"
 	[ -e "$BATS_FILE_TMPDIR/had-modules-conf" ] || rm -f "$MODULES_CONF"
 	if [ -e "/etc/apparmor.d/$AA_NAME" ]; then
@@ -130,8 +132,10 @@ RUBY
 	[[ "$output" == *'provision: no user stepbox-no-such-user: the copy keeps the owners it has in '* ]]
 	[ "$(stat -c %Y "$DEST/build/06-userns")" -gt "$before" ]
 	[ -z "$(find "$DEST/build" ! -user root)" ]
-	# Without the user, the sources keep this checkout's owners (root's here).
-	[ "$(stat -c %U "$DEST/Makefile")" = "$(stat -c %U "$SRC/Makefile")" ]
+	# Without the user, what it copies keeps this checkout's owners (root's
+	# here); what it leaves alone keeps the owner it has.
+	[ "$(stat -c %U "$DEST/steps/06-userns/main.c")" = "$(stat -c %U "$SRC/steps/06-userns/main.c")" ]
+	[ "$(stat -c %U "$DEST/Makefile")" = nobody ]
 }
 
 @test "vagrant: provision.sh builds build/ again when an older provision gave it to the user" {
@@ -142,4 +146,88 @@ RUBY
 	[[ "$output" == *'build has files root does not own'* ]]
 	[ -x "$DEST/build/08-full-container" ]
 	[ -z "$(find "$DEST/build" ! -user root)" ]
+}
+
+@test "vagrant: provision.sh again keeps an edited source and a new file, says so in one line, updates the rest" {
+	[ -x "$DEST/build/08-full-container" ] || skip "the first provision did not build"
+	# The student edits a step and writes a file of their own in the copy...
+	echo '/* my attempt */' >>"$DEST/steps/05-netns/main.c"
+	echo 'my notes' >"$DEST/notes.txt"
+	edited=$(cat "$DEST/steps/05-netns/main.c")
+	# ...while the project changes that step, and another file.
+	echo '/* the project, later */' >>"$SRC/steps/05-netns/main.c"
+	echo '<!-- the project, later -->' >>"$SRC/steps/03-uts/README.md"
+	for round in 1 2; do
+		run provision STEPBOX_USER=root
+		[ "$status" -eq 0 ] || { echo "$output"; false; }
+		[ "$(cat "$DEST/steps/05-netns/main.c")" = "$edited" ]
+		[ "$(cat "$DEST/notes.txt")" = 'my notes' ]
+		[ "$(grep -c '^provision: kept your changes: ' <<<"$output")" -eq 1 ]
+		line=$(grep '^provision: kept your changes: ' <<<"$output")
+		[[ "$line" == *' notes.txt'* ]]
+		[[ "$line" == *' steps/05-netns/main.c'* ]]
+		[[ "$line" != *README* ]]
+		# What the student did not touch follows the project.
+		cmp "$SRC/steps/03-uts/README.md" "$DEST/steps/03-uts/README.md"
+		echo "round $round: $line"
+	done
+	# Deleted by the student, a file comes back from the project.
+	rm "$DEST/steps/05-netns/main.c"
+	run provision STEPBOX_USER=root
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	cmp "$SRC/steps/05-netns/main.c" "$DEST/steps/05-netns/main.c"
+	[[ "$output" != *'kept your changes: '*main.c* ]]
+}
+
+@test "vagrant: STEPBOX_PROFILE other than lab or full is refused before anything is installed" {
+	run provision STEPBOX_PROFILE=huge
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"STEPBOX_PROFILE must be lab or full, not 'huge'"* ]]
+}
+
+@test "vagrant: the lab profile installs no qemu, crun, runc, ruby or shellcheck; full adds them" {
+	# What install-deps.sh would install on a machine that has none of it: a
+	# PATH with only the tools it asks with (and no apt-get: it just says).
+	bin=$BATS_TEST_TMPDIR/bin
+	mkdir -p "$bin"
+	for tool in uname id find ldd dpkg cat sed; do
+		ln -s "$(command -v "$tool")" "$bin/$tool"
+	done
+	run -1 env -i PATH="$bin" /bin/bash steps/tools/install-deps.sh lab
+	lab=$output
+	run -1 env -i PATH="$bin" /bin/bash steps/tools/install-deps.sh vm
+	full=$output
+	echo "lab: $lab"
+	echo "full: $full"
+	[[ "$lab" == *' bats '* ]]
+	for pkg in qemu crun runc ruby shellcheck; do
+		[[ "$lab" != *"$pkg"* ]]
+		[[ "$full" == *"$pkg"* ]]
+	done
+}
+
+@test "vagrant: on Apple silicon, vagrant up with VirtualBox is refused with the commands that work" {
+	command -v ruby >/dev/null || skip "ruby is not installed (steps/tools/install-deps.sh installs it)"
+	# The Vagrantfile as an Apple-silicon Mac's Vagrant would read it.
+	stub=$BATS_TEST_TMPDIR/apple.rb
+	cat >"$stub" <<'RUBY'
+require "rbconfig"
+RbConfig::CONFIG["host_os"] = "darwin23"
+RbConfig::CONFIG["host_cpu"] = "arm64"
+module Vagrant
+  def self.require_version(*) end
+  def self.configure(_) end
+end
+load ARGV.shift
+puts "no refusal"
+RUBY
+	run ruby "$stub" vagrant/Vagrantfile up --provider virtualbox
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'Apple silicon'* ]]
+	[[ "$output" == *'vagrant up --provider qemu'* ]]
+	run ruby "$stub" vagrant/Vagrantfile up --provider=qemu
+	[ "$status" -eq 0 ]
+	[ "$output" = 'no refusal' ]
+	VAGRANT_DEFAULT_PROVIDER=parallels run ruby "$stub" vagrant/Vagrantfile up
+	[ "$output" = 'no refusal' ]
 }

@@ -51,9 +51,10 @@ void fs_make_mounts_private(void);
 void fs_enter_own_mount_namespace(void);
 
 /*
- * overlayfs records whiteouts and opaque directories in extended attributes:
- * "trusted." ones, which only the host's root may set, or "user." ones,
- * which is what a user namespace must use.
+ * overlayfs records opaque directories (and redirects) in extended
+ * attributes: "trusted.overlay.*", which only the host's root may set, or
+ * "user.overlay.*" (option userxattr), which is what a user namespace must
+ * use. A whiteout is a 0:0 character device either way.
  */
 enum overlay_xattrs { OVERLAY_TRUSTED_XATTRS, OVERLAY_USER_XATTRS };
 

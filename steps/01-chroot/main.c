@@ -30,8 +30,12 @@ int main(int argc, char **argv)
 	opts_parse(&o, argc, argv, 0, "Run CMD with ROOTFS as its root directory (chroot).");
 
 	/* Change the root, and the working directory with it. */
+	/* exercise 1: chroot() into o.rootfs, then chdir("/") — or fs_enter_chroot() of kernel/fs.h */
 	fs_enter_chroot(o.rootfs);
+	/* end exercise 1 */
 
 	/* Become the command: from here on, it is the container. */
+	/* exercise 2: execve() o.cmd, so its exit status is ours — or proc_exec_command() of kernel/proc.h */
 	proc_exec_command(o.cmd);
+	/* end exercise 2 */
 }

@@ -39,7 +39,9 @@ static int container_main(void *arg)
 	fs_enter_chroot(c->opts.rootfs);
 
 	/* A proc mounted by a process in the new namespace shows that namespace. */
+	/* exercise 2: mount a proc filesystem on /proc from inside the new PID namespace (kernel/fs.h) */
 	fs_mount_proc("/proc");
+	/* end exercise 2 */
 
 	proc_exec_command(c->opts.cmd);
 }
@@ -58,6 +60,7 @@ int main(int argc, char **argv)
 	fs_unmount_stale_proc(c.opts.rootfs);
 
 	/* The namespaces, a line for each step that adds some. */
+	/* exercise 1 drops CLONE_NEWPID: the clone() flag that starts a new PID numbering */
 	int namespaces = CLONE_NEWPID;                  /* 02: a process tree */
 
 	proc_clone(&c.init, namespaces, container_main, &c);

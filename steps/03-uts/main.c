@@ -34,7 +34,9 @@ static int container_main(void *arg)
 	proc_wait_for_parent(&c->init);
 
 	/* Only this UTS namespace gets the new name. */
+	/* exercise 1: give this UTS namespace the name in c->opts.hostname (kernel/uts.h) */
 	uts_set_hostname(c->opts.hostname);
+	/* end exercise 1 */
 
 	fs_enter_chroot(c->opts.rootfs);
 
@@ -59,6 +61,7 @@ int main(int argc, char **argv)
 
 	/* The namespaces, a line for each step that adds some. */
 	int namespaces = CLONE_NEWPID;                  /* 02: a process tree */
+	/* exercise 2 drops CLONE_NEWIPC: the flag for System V IPC objects of its own (ipcs) */
 	namespaces |= CLONE_NEWUTS | CLONE_NEWIPC;      /* 03: hostname, System V IPC */
 
 	proc_clone(&c.init, namespaces, container_main, &c);

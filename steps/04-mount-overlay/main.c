@@ -50,7 +50,9 @@ static int container_main(void *arg)
 	uts_set_hostname(c->opts.hostname);
 
 	/* Our mounts stay in our mount namespace, shared "/" or not. */
+	/* exercise 1: before any mount, stop mounts propagating to and from the host (MS_REC|MS_PRIVATE on /) */
 	fs_make_mounts_private();
+	/* end exercise 1 */
 
 	/* The image below, our writes on top: the new root. */
 	fs_mount_overlay(c->opts.rootfs, c->opts.layers, c->opts.nlayers, &c->run,
@@ -64,7 +66,9 @@ static int container_main(void *arg)
 	fs_mount_tmpfs("/tmp", "mode=1777");
 
 	/* Cut the host's "/" out of our mount tree: nowhere left to climb to. */
+	/* exercise 2: cut the host's old root, /.oldroot, out of the mount tree (kernel/fs.h) */
 	fs_detach_old_root();
+	/* end exercise 2 */
 
 	proc_exec_command(c->opts.cmd);
 }

@@ -47,7 +47,9 @@ static int container_main(void *arg)
 	uts_set_hostname(c->opts.hostname);
 
 	/* A new network namespace starts with its loopback down. */
+	/* exercise 1: bring "lo" up, from inside the new namespace (kernel/net.h) */
 	net_link_set_up("lo");
+	/* end exercise 1 */
 
 	/* Our mounts stay in our mount namespace, shared "/" or not. */
 	fs_make_mounts_private();
@@ -91,8 +93,10 @@ int main(int argc, char **argv)
 	proc_clone(&c.init, namespaces, container_main, &c);
 
 	/* Wire the container to the host before it runs. */
+	/* exercise 2: the veth pair, eth0's address and route, before the child goes on (kernel/net.h) */
 	net_connect_container(&c.link, c.id, c.init.pid, c.opts.veth, c.opts.ip,
 			      c.opts.hostname);
+	/* end exercise 2 */
 	proc_release_child(&c.init);
 	status = proc_wait(&c.init);
 

@@ -61,13 +61,17 @@ static int container_main(void *arg)
 	userns_become_root();
 
 	/* Root's group 0 (or yours) stays on the host's side. */
+	/* exercise 2: drop the supplementary groups inherited from the caller (setgroups) */
 	userns_drop_groups();
+	/* end exercise 2 */
 
 	/* Changing IDs cleared "kill me when the runtime dies": ask again. */
 	proc_die_with_parent(&c->init);
 
 	/* No controlling terminal: nothing inside types into the caller's shell. */
+	/* exercise 3: a session of its own, without the caller's terminal (setsid, kernel/proc.h) */
 	proc_new_session();
+	/* end exercise 3 */
 
 	/* Only this UTS namespace gets the new name. */
 	uts_set_hostname(c->opts.hostname);
@@ -79,7 +83,7 @@ static int container_main(void *arg)
 	fs_make_mounts_private();
 
 	/* The shifted image below, our writes on top; in a user namespace,
-	 * overlayfs must keep its whiteouts in "user." xattrs. */
+	 * overlayfs keeps its own xattrs (opaque dirs) under "user.". */
 	fs_mount_overlay(c->lower.image, c->lower.layers, c->lower.nlayers, &c->run,
 			 OVERLAY_USER_XATTRS);
 	fs_pivot_into(c->run.merged);
@@ -134,7 +138,9 @@ int main(int argc, char **argv)
 	idmap_unmount_layers(&c.lower);
 
 	/* Who the child is on the host: written before it goes on. */
+	/* exercise 1: write the child's uid_map, setgroups and gid_map now (kernel/userns.h) */
 	userns_write_maps(c.init.pid, &c.opts.uids, &c.opts.gids);
+	/* end exercise 1 */
 
 	/* Wire the container to the host before it runs. */
 	net_connect_container(&c.link, c.id, c.init.pid, c.opts.veth, c.opts.ip,

@@ -61,7 +61,9 @@ static int container_main(void *arg)
 	proc_new_session();
 
 	/* We are in our cgroup now: make it the root of the cgroups we see. */
+	/* exercise 2: make the container's own group the root of the cgroups it sees (kernel/cgroup.h) */
 	cg_enter_namespace();
+	/* end exercise 2 */
 
 	/* Only this UTS namespace gets the new name. */
 	uts_set_hostname(c->opts.hostname);
@@ -73,7 +75,7 @@ static int container_main(void *arg)
 	fs_make_mounts_private();
 
 	/* The shifted image below, our writes on top; in a user namespace,
-	 * overlayfs must keep its whiteouts in "user." xattrs. */
+	 * overlayfs keeps its own xattrs (opaque dirs) under "user.". */
 	fs_mount_overlay(c->lower.image, c->lower.layers, c->lower.nlayers, &c->run,
 			 OVERLAY_USER_XATTRS);
 	fs_pivot_into(c->run.merged);
@@ -134,7 +136,9 @@ int main(int argc, char **argv)
 	idmap_unmount_layers(&c.lower);
 
 	/* Into the group before it runs a single instruction of the command. */
+	/* exercise 1: move the child into its group, before it runs (cgroup.procs, kernel/cgroup.h) */
 	cg_attach(&c.cg, c.init.pid);
+	/* end exercise 1 */
 
 	/* Who the child is on the host: written before it goes on. */
 	userns_write_maps(c.init.pid, &c.opts.uids, &c.opts.gids);

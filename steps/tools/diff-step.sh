@@ -92,10 +92,16 @@ definitions() {
 	{ above = $0 }' lib/*/*.c | sort -k1,1 -u
 }
 
-diff -u "$prev/main.c" "$cur/main.c" || [ $? -eq 1 ]
-
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+# The exercise markers (make exercise) are comments of one step, not a change.
+strip_exercises() {
+	grep -vE '^[[:space:]]*/\* (end )?exercise [0-9]+[ :]' "$1" || true
+}
+strip_exercises "$prev/main.c" >"$tmp/prev.c"
+strip_exercises "$cur/main.c" >"$tmp/cur.c"
+diff -u --label "$prev/main.c" --label "$cur/main.c" "$tmp/prev.c" "$tmp/cur.c" || [ $? -eq 1 ]
 calls "$prev/main.c" >"$tmp/prev"
 calls "$cur/main.c" >"$tmp/cur"
 definitions >"$tmp/defs"

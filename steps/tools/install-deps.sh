@@ -2,8 +2,11 @@
 # Install what building, the demo and the tests need, when it is missing:
 # run by make test, make demo and .ci/run, so a fresh Debian/Ubuntu machine
 # needs nothing by hand. With the argument "bench" (make bench), also what the
-# benchmark compares with: crun, runc, qemu and a kernel to boot. With "vm"
-# (vagrant/provision.sh), what bench needs and rsync. With "demo" (make demo),
+# benchmark compares with: crun, runc, qemu and a kernel to boot. With "lab"
+# (vagrant/provision.sh's default), what the steps, the demo, the exercises
+# and the tests need, without make lint's shellcheck and the Vagrantfile
+# test's ruby (those tests skip). With "vm" (provision.sh's STEPBOX_PROFILE=full),
+# everything: the tests' tools and what bench needs. With "demo" (make demo),
 # not the tests' own tools: a lecture hall may have no network to fetch them.
 # Does nothing when everything is there; says what to install (and fails)
 # when something is missing and it cannot install it.
@@ -19,8 +22,10 @@ if [ "${1:-}" != demo ]; then
 	command -v bats >/dev/null || need+=(bats)
 	# script(1) gives the tests a real terminal (TIOCSTI, interactive sh).
 	command -v script >/dev/null || need+=(bsdutils)
-	command -v shellcheck >/dev/null || need+=(shellcheck)
 	command -v git >/dev/null || need+=(git)
+fi
+if [ "${1:-}" != demo ] && [ "${1:-}" != lab ]; then
+	command -v shellcheck >/dev/null || need+=(shellcheck)
 	# tests/vagrant.bats checks that vagrant/Vagrantfile is valid Ruby.
 	command -v ruby >/dev/null || need+=(ruby)
 	# tests/08-layers.bats reads overlay xattrs (getfattr) and unpacks .zst layers.
@@ -40,9 +45,6 @@ if ! { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; }; then
 	need+=(busybox-static)
 fi
 
-if [ "${1:-}" = vm ]; then
-	command -v rsync >/dev/null || need+=(rsync)
-fi
 if [ "${1:-}" = bench ] || [ "${1:-}" = vm ]; then
 	command -v crun >/dev/null || need+=(crun)
 	command -v runc >/dev/null || need+=(runc)
@@ -58,6 +60,13 @@ if [ "${1:-}" = bench ] || [ "${1:-}" = vm ]; then
 			need+=("linux-image-$(dpkg --print-architecture 2>/dev/null || echo amd64)")
 		fi
 	fi
+fi
+
+# make cross (make test's profile, as CI runs it): every step built for
+# aarch64, the Apple-silicon laptops' CPU.
+if [ -z "${1:-}" ] && [ "$(uname -m)" = x86_64 ]; then
+	command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu)
+	[ -e /usr/aarch64-linux-gnu/lib/libc.a ] || need+=(libc6-dev-arm64-cross)
 fi
 
 [ ${#need[@]} -gt 0 ] || exit 0
