@@ -397,7 +397,7 @@ static void cut(const char *text, char *out, size_t size)
 
 static void history_builtin(const struct image *image, struct report_table *table)
 {
-	char id[IMAGE_DIGEST_LEN], by[300], size[32];
+	char id[IMAGE_DIGEST_LEN], by[300], text[300], size[32];
 	const char *cells[5];
 
 	file_id(image->file, id, sizeof(id));
@@ -406,10 +406,10 @@ static void history_builtin(const struct image *image, struct report_table *tabl
 
 		snprintf(short_id, sizeof(short_id), "%.12s", id + 7);
 		snprintf(by, sizeof(by), "make rootfs: %s", image->layers[i]);
-		cut(by, by, sizeof(by));
+		cut(by, text, sizeof(text));
 		human_size(tree_size(image->layers[i]), size, sizeof(size));
 		cells[0] = i == image->nlayers - 1 ? short_id : "<missing>";
-		cells[1] = "N/A", cells[2] = by, cells[3] = size, cells[4] = "";
+		cells[1] = "N/A", cells[2] = text, cells[3] = size, cells[4] = "";
 		report_row(table, cells);
 	}
 }

@@ -71,6 +71,7 @@
 #include "runtime/ports.h"
 #include "runtime/security.h"
 #include "runtime/shim.h"
+#include "runtime/user.h"
 #include "runtime/volume.h"
 #include "frontend/commands.h"
 #include "frontend/run.h"
@@ -140,6 +141,9 @@ static int container_main(void *arg)
 	/* New in 08: root inside gives up what Docker's does (14 capabilities
 	 * left, no_new_privs, seccomp) — last, the setup needed them. */
 	security_drop_privileges(&c->config);
+	/* New in 08: the image's User (names from its own /etc/passwd, now that
+	 * it is our /): leaving uid 0 clears the capabilities that were left. */
+	user_switch(c->config.user);
 
 	/* --init: a tiny init is PID 1, and the command its child. */
 	if (c->config.init)
