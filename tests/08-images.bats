@@ -273,12 +273,27 @@ loaded() {
 	grep -qx index.json "$BATS_TEST_TMPDIR/members"
 	grep -qx manifest.json "$BATS_TEST_TMPDIR/members"
 	grep -qx "blobs/sha256/${id#sha256:}" "$BATS_TEST_TMPDIR/members"
-	export STEPBOX_STORE=$BATS_TEST_TMPDIR/second
-	run "$B" load -i "$BATS_TEST_TMPDIR/saved.tar"
+	second=$BATS_TEST_TMPDIR/second
+	run env STEPBOX_STORE="$second" "$B" load -i "$BATS_TEST_TMPDIR/saved.tar"
 	[ "$output" = "Loaded image: stepbox-test/oci:zstd" ]
-	[ "$(sed -n 's/^id //p' "$STEPBOX_STORE"/records/*)" = "$id" ]
-	run "$B" run --rm stepbox-test/oci:zstd
+	[ "$(sed -n 's/^id //p' "$second"/records/*)" = "$id" ]
+	run env STEPBOX_STORE="$second" "$B" run --rm stepbox-test/oci:zstd
 	[ "$output" = "hello from a loaded image" ]
+}
+
+@test "08-images: podman loads what save writes, with the same image id (offline, vfs storage)" {
+	command -v podman >/dev/null || skip "podman is not installed (apt-get install podman)"
+	"$B" load -i "$A/layers70.tar"
+	"$B" save -o "$BATS_TEST_TMPDIR/saved.tar" stepbox-test/layers:70
+	id=$(sed -n 's/^id sha256://p' "$STEPBOX_STORE"/records/*)
+	p=(podman --root "$BATS_TEST_TMPDIR/podman" --runroot "$BATS_TEST_TMPDIR/podman-run"
+	   --storage-driver vfs)
+	run "${p[@]}" load -i "$BATS_TEST_TMPDIR/saved.tar"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Loaded image: localhost/stepbox-test/layers:70"* ]]
+	[ "$("${p[@]}" image inspect --format '{{.Id}}' stepbox-test/layers:70)" = "$id" ]
+	rm -rf "$BATS_TEST_TMPDIR/podman" "$BATS_TEST_TMPDIR/podman-run"
 }
 
 @test "08-images: save of a built-in says why not; pull without skopeo says how to get the archive" {
