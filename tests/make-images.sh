@@ -209,7 +209,7 @@ write_tar("named-user.tar", docker_files("stepbox-test/named:1", [BASE, app], di
 # --- a web server: busybox httpd on port 80, the lecture's nginx made offline --------------
 www = layer([entry("www/", kind=D, mode=0o755), entry("www/index.html", b"<h1>served from a loaded image</h1>\n")])
 write_tar("web.tar", docker_files("stepbox-test/nginx:offline", [BASE, www],
-          {"Entrypoint": ["/bin/httpd", "-f", "-v", "-p", "80", "-h", "/www"], "Cmd": None,
+          {"Entrypoint": ["httpd", "-f", "-v", "-p", "80", "-h", "/www"], "Cmd": None,
            "Env": SH["Env"], "ExposedPorts": {"80/tcp": {}}}))
 
 # --- hostile ---------------------------------------------------------------------------

@@ -294,7 +294,7 @@ struct users {
 	char id[13];                /* the first container that uses it */
 };
 
-/* Does the container in `dir` start from these layers? Then it uses the image. */
+/* Does the container in `dir` start from this image's layers? Then it uses the image. */
 static void note_user(const char *dir, void *arg)
 {
 	struct users *users = arg;
@@ -302,9 +302,11 @@ static void note_user(const char *dir, void *arg)
 
 	if (users->id[0] || state_read_config(dir, users->config) == -1)
 		return;
-	same = users->config->nlayers == users->image->nlayers;
-	for (int i = 0; same && i < users->image->nlayers; i++)
-		same = strcmp(users->config->layers[i], users->image->layers[i]) == 0;
+	/* Its base and its top (run drops a repeated layer, so not the count). */
+	same = users->config->nlayers > 0 &&
+	       strcmp(users->config->layers[0], users->image->layers[0]) == 0 &&
+	       strcmp(users->config->layers[users->config->nlayers - 1],
+		      users->image->layers[users->image->nlayers - 1]) == 0;
 	if (same)
 		snprintf(users->id, sizeof(users->id), "%.12s", strrchr(dir, '/') + 1);
 }

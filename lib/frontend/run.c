@@ -225,10 +225,21 @@ void run_parse(struct container *c, int argc, char **argv, bool *detach)
 		error_die(&err);
 	if (config_set(&config->image, argv[optind]) == -1)
 		die_errno(NULL, "the image's name");
-	for (int i = 0; i < image.nlayers; i++)
-		if (config_append(config->layers, &config->nlayers, MAX_LAYERS + 1,
-				  image.layers[i]) == -1)
+	/*
+	 * A layer an image has twice (one diff id, an empty layer made in two
+	 * steps) is one directory of the store, and overlayfs refuses a lower
+	 * dir it has already (ELOOP). Only its highest place counts: what it
+	 * holds or whites out there covers what the lower copy would.
+	 */
+	for (int i = 0; i < image.nlayers; i++) {
+		bool again = false;
+
+		for (int j = i + 1; j < image.nlayers && !again; j++)
+			again = strcmp(image.layers[i], image.layers[j]) == 0;
+		if (!again && config_append(config->layers, &config->nlayers, MAX_LAYERS + 1,
+					    image.layers[i]) == -1)
 			die_errno(NULL, "the image's layers");
+	}
 	/*
 	 * docker's rule: the command is Entrypoint + Cmd. --entrypoint replaces
 	 * the image's Entrypoint and drops its Cmd; COMMAND replaces the Cmd.
