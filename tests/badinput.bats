@@ -99,11 +99,11 @@ refused() {
 	[[ "$output" == *'is not a directory'* ]]
 }
 
-@test "badinput: more than 8 layers are refused" {
+@test "badinput: more than 128 layers are refused" {
 	args=()
-	for _ in $(seq 9); do args+=(--layer "$APP_LAYER"); done
+	for _ in $(seq 129); do args+=(--layer "$APP_LAYER"); done
 	refused build/04-mount-overlay "${args[@]}" "$ROOTFS" /bin/true
-	[[ "$output" == *'at most 8 layers'* ]]
+	[[ "$output" == *'at most 128 layers'* ]]
 }
 
 @test "badinput: not root: one line, exit 125, nothing created" {

@@ -1,6 +1,6 @@
 /*
  * commands — docker's commands of step 08 besides run: ps, logs, inspect,
- * stop, kill, wait, rm, exec, volume, images.
+ * stop, kill, wait, rm, exec, volume (the images' commands: lib/frontend/images).
  *
  * They are the front end's part (docker's CLI): each finds a container by
  * name or id prefix (lib/runtime/container), reads its state, and either
@@ -14,7 +14,6 @@
 #include "frontend/commands.h"
 #include "base/error.h"
 #include "base/log.h"
-#include "frontend/image.h"
 #include "frontend/report.h"
 #include "runtime/container.h"
 #include "runtime/exec.h"
@@ -579,38 +578,4 @@ int command_volume(int argc, char **argv)
 		printf("%s\n", argv[i]);
 	}
 	return status;
-}
-
-/* ---- images ------------------------------------------------------------------------ */
-
-static void image_row(const char *name, void *arg)
-{
-	struct report_table *table = arg;
-	struct image image;
-	struct error err;
-	char layers[16];
-	const char *cells[5];
-
-	if (image_open(name, &image, &err) == -1)
-		return;
-	snprintf(layers, sizeof(layers), "%d", image.nlayers);
-	cells[0] = name, cells[1] = "latest", cells[2] = layers;
-	cells[3] = image.ncmd ? image.cmd[0] : "";
-	cells[4] = image.layers[image.nlayers - 1];
-	report_row(table, cells);
-}
-
-int command_images(int argc, char **argv)
-{
-	static struct report_table table = { .ncolumns = 5 };
-	static const char *header[] = { "REPOSITORY", "TAG", "LAYERS", "COMMAND", "TOP LAYER" };
-
-	(void)argv;
-	if (argc > 1)
-		die("\"images\" takes no argument");
-	report_row(&table, header);
-	if (image_list(image_row, &table) == -1)
-		die_errno("build them with: make rootfs", "list the images in %s", image_dir());
-	report_print(&table, stdout);
-	return 0;
 }

@@ -20,6 +20,13 @@ int command_wait(int argc, char **argv);
 int command_rm(int argc, char **argv);
 int command_exec(int argc, char **argv);
 int command_volume(int argc, char **argv);
+/* The images' commands (lib/frontend/images.c): load, images, rmi, history, save, pull.
+ * A failure of load, save or pull (the runtime's own work) is 125. */
 int command_images(int argc, char **argv);
+int command_load(int argc, char **argv);
+int command_rmi(int argc, char **argv);
+int command_history(int argc, char **argv);
+int command_save(int argc, char **argv);
+int command_pull(int argc, char **argv);
 
 #endif

@@ -234,7 +234,16 @@ void report_inspect(FILE *out, const char *id, const struct container_config *c,
 	json_strings(out, c->args, 0, c->nargs);
 	fputs(",\n            \"WorkingDir\": ", out);
 	json_string(out, c->workdir);
-	fprintf(out, ",\n            \"Tty\": %s,\n            \"OpenStdin\": %s\n        },\n",
+	fputs(",\n            \"User\": ", out);
+	json_string(out, c->user ? c->user : "");
+	/* docker's shape: an object whose keys are the ports, each {}. */
+	fputs(",\n            \"ExposedPorts\": {", out);
+	for (int i = 0; i < c->nexpose; i++) {
+		fputs(i ? ", " : "", out);
+		json_string(out, c->expose[i]);
+		fputs(": {}", out);
+	}
+	fprintf(out, "},\n            \"Tty\": %s,\n            \"OpenStdin\": %s\n        },\n",
 		c->tty ? "true" : "false", c->interactive ? "true" : "false");
 	fprintf(out, "        \"HostConfig\": {\n            \"Memory\": %lld,\n"
 		     "            \"NanoCpus\": %lld,\n            \"PidsLimit\": %ld,\n"

@@ -43,6 +43,10 @@ static const struct opts_flag run_flags[] = {
 	  "a tiny init as PID 1: forwards signals, reaps orphans" },
 	{ "env", 'e', required_argument, 'e', "K=V", "set an environment variable (repeatable)" },
 	{ "workdir", 'w', required_argument, 'w', "DIR", "where the command starts (absolute)" },
+	{ "entrypoint", 0, required_argument, 'E', "CMD",
+	  "run CMD instead of the image's Entrypoint (\"\": none)" },
+	{ "user", 'u', required_argument, 'u', "USER[:GROUP]",
+	  "run as this user: a number or a name of the image's /etc/passwd" },
 	{ "hostname", 0, required_argument, 'H', "NAME",
 	  "the container's hostname (default: the short ID)" },
 	{ "memory", 'm', required_argument, 'm', "SIZE", NULL },
@@ -111,7 +115,7 @@ void run_parse(struct container *c, int argc, char **argv, bool *detach)
 	struct option longopts[NRUN_FLAGS + 1];
 	char shortopts[32];
 	struct container_config *config = &c->config;
-	const char *workdir = NULL, *net = NULL, *remap = NULL;
+	const char *workdir = NULL, *net = NULL, *remap = NULL, *entrypoint = NULL, *user = NULL;
 	struct error err;
 	struct image image;
 	char *env[STATE_MAX_ENV];
@@ -148,6 +152,12 @@ void run_parse(struct container *c, int argc, char **argv, bool *detach)
 				die("the working directory %s is invalid, it needs to be an absolute path",
 				    quote(optarg));
 			workdir = optarg;
+			break;
+		case 'E': entrypoint = optarg; break;
+		case 'u':
+			if (optarg[0] == '\0' || optarg[0] == ':')
+				die("--user %s: expected USER[:GROUP]", quote(optarg));
+			user = optarg;
 			break;
 		case 'H':
 			hostname_given = true;
@@ -215,15 +225,37 @@ void run_parse(struct container *c, int argc, char **argv, bool *detach)
 		error_die(&err);
 	if (config_set(&config->image, argv[optind]) == -1)
 		die_errno(NULL, "the image's name");
-	for (int i = 0; i < image.nlayers; i++)
-		if (config_append(config->layers, &config->nlayers, MAX_LAYERS + 1,
-				  image.layers[i]) == -1)
+	/*
+	 * A layer an image has twice (one diff id, an empty layer made in two
+	 * steps) is one directory of the store, and overlayfs refuses a lower
+	 * dir it has already (ELOOP). Only its highest place counts: what it
+	 * holds or whites out there covers what the lower copy would.
+	 */
+	for (int i = 0; i < image.nlayers; i++) {
+		bool again = false;
+
+		for (int j = i + 1; j < image.nlayers && !again; j++)
+			again = strcmp(image.layers[i], image.layers[j]) == 0;
+		if (!again && config_append(config->layers, &config->nlayers, MAX_LAYERS + 1,
+					    image.layers[i]) == -1)
 			die_errno(NULL, "the image's layers");
-	/* COMMAND, or the image's; each word kept to STATE_ARG_LEN - 1 bytes. */
+	}
+	/*
+	 * docker's rule: the command is Entrypoint + Cmd. --entrypoint replaces
+	 * the image's Entrypoint and drops its Cmd; COMMAND replaces the Cmd.
+	 * Each word kept to STATE_ARG_LEN - 1 bytes.
+	 */
+	if (entrypoint && entrypoint[0])
+		add_arg(config, entrypoint);
+	for (int i = 0; !entrypoint && i < image.nentrypoint; i++)
+		add_arg(config, image.entrypoint[i]);
 	for (int i = optind + 1; i < argc && config->nargs < STATE_MAX_ARGS; i++)
 		add_arg(config, argv[i]);
-	for (int i = 0; optind + 1 == argc && i < image.ncmd; i++)
+	for (int i = 0; optind + 1 == argc && !entrypoint && i < image.ncmd; i++)
 		add_arg(config, image.cmd[i]);
+	if (config->nargs == 0)
+		die("No command specified: image %s has neither Entrypoint nor Cmd — give "
+		    "COMMAND", quote(argv[optind]));
 	for (int i = 0; i < image.nenv; i++)
 		set_env(config, image.env[i]);
 	if (config->tty)
@@ -232,6 +264,13 @@ void run_parse(struct container *c, int argc, char **argv, bool *detach)
 		set_env(config, env[i]);
 	if (config_set(&config->workdir, workdir ? workdir : image.workdir) == -1)
 		die_errno(NULL, "the working directory");
+	if ((user || image.user) && config_set(&config->user, user ? user : image.user) == -1)
+		die_errno(NULL, "the user");
+	for (int i = 0; i < image.nexpose; i++)
+		if (config_append(config->expose, &config->nexpose, STATE_MAX_ARGS,
+				  image.expose[i]) == -1)
+			die_errno(NULL, "the image's ports");
+	image_free(&image);
 
 	/* As root, like docker: no user namespace unless asked; without root, 06's. */
 	if (geteuid() != 0) {

@@ -151,19 +151,59 @@ static bool add_option(char *data, size_t size, size_t *len, const char *fmt, co
 	return true;
 }
 
+/* lowerdir=TOP:...:IMAGE — overlayfs lists its layers top first. */
+static bool lower_option(char *data, size_t size, size_t *len, const char *image,
+			 char *const layers[], int nlayers, bool short_names)
+{
+	char name[16];
+	bool fits = add_option(data, size, len, "%s", "lowerdir=");
+
+	for (int i = nlayers - 1; i >= 0 && fits; i--) {
+		snprintf(name, sizeof(name), "l/%d", i + 1);
+		fits = add_option(data, size, len, "%s:", short_names ? name : layers[i]);
+	}
+	return fits && add_option(data, size, len, "%s", short_names ? "l/0" : image);
+}
+
+/*
+ * The short names: run->path/l/0 is the image, l/1... the layers above,
+ * each a symlink to its directory. overlayfs follows them when it looks up
+ * lowerdir, relative to our working directory, once, at mount time.
+ */
+static void make_short_links(const struct rundir *run, const char *image, char *const layers[],
+			     int nlayers)
+{
+	char dir[PATH_MAX + 8], link[PATH_MAX + 32];
+
+	snprintf(dir, sizeof(dir), "%s/l", run->path);
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		die_errno(NULL, "mkdir(\"%s\") for the layers' short names", dir);
+	for (int i = 0; i <= nlayers; i++) {
+		snprintf(link, sizeof(link), "%s/%d", dir, i);
+		unlink(link);
+		if (symlink(i == 0 ? image : layers[i - 1], link) == -1)
+			die_errno(NULL, "symlink(\"%s\", \"%s\")", i == 0 ? image : layers[i - 1], link);
+	}
+	trace("symlink() x %d: %s/l/0..%d name the layers (the option must fit one page)",
+	      nlayers + 1, run->path, nlayers);
+}
+
 void fs_mount_overlay(const char *image, char *const layers[], int nlayers,
 		      const struct rundir *run, enum overlay_xattrs xattrs)
 {
 	/* mount(2) copies at most one page of options: longer ones cannot work. */
 	char data[4096];
 	size_t len = 0;
-	bool fits = add_option(data, sizeof(data), &len, "%s", "lowerdir=");
+	bool short_names = false, fits = lower_option(data, sizeof(data), &len, image, layers,
+						      nlayers, false);
+	int cwd = -1, r;
 
-	/* overlayfs lists lowerdir top first, so the image comes last. */
-	for (int i = nlayers - 1; i >= 0 && fits; i--)
-		fits = add_option(data, sizeof(data), &len, "%s:", layers[i]);
-	fits = fits && add_option(data, sizeof(data), &len, "%s", image) &&
-	       add_option(data, sizeof(data), &len, ",upperdir=%s", run->upper) &&
+	if (!fits) {
+		short_names = true;
+		len = 0;
+		fits = lower_option(data, sizeof(data), &len, image, layers, nlayers, true);
+	}
+	fits = fits && add_option(data, sizeof(data), &len, ",upperdir=%s", run->upper) &&
 	       add_option(data, sizeof(data), &len, ",workdir=%s", run->work) &&
 	       (xattrs == OVERLAY_TRUSTED_XATTRS ||
 		add_option(data, sizeof(data), &len, "%s", ",userxattr"));
@@ -171,8 +211,14 @@ void fs_mount_overlay(const char *image, char *const layers[], int nlayers,
 		die("overlay mount on %s: the layer paths add up to more than the %zu bytes "
 		    "mount() takes — use shorter paths (or a shorter STEPBOX_RUNDIR)",
 		    quote(run->merged), sizeof(data) - 1);
-
-	if (fs_mount("overlay", run->merged, "overlay", 0, data) == -1) {
+	if (short_names) {
+		make_short_links(run, image, layers, nlayers);
+		if ((cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+		    chdir(run->path) == -1)
+			die_errno(NULL, "chdir(\"%s\") for the layers' short names", run->path);
+	}
+	r = fs_mount("overlay", run->merged, "overlay", 0, data);
+	if (r == -1) {
 		const char *hint =
 			errno == ENODEV ? "is the overlay module loaded? try: modprobe overlay"
 			: errno == EINVAL ? "upper and work must be on one filesystem that is not "
@@ -180,6 +226,8 @@ void fs_mount_overlay(const char *image, char *const layers[], int nlayers,
 			: NULL;
 		die_errno(hint, "overlay mount on %s (%s)", run->merged, data);
 	}
+	if (cwd >= 0 && (fchdir(cwd) == -1 || close(cwd) == -1))
+		die_errno(NULL, "fchdir() back from %s", run->path);
 }
 
 /* glibc has no wrapper for pivot_root(2). */

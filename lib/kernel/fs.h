@@ -13,8 +13,9 @@
 
 #include "kernel/rundir.h"
 
-/* The image plus at most this many --layer dirs. */
-#define MAX_LAYERS 8
+/* The image plus at most this many layers above it: real images have
+ * dozens (overlayfs itself stacks up to 500). */
+#define MAX_LAYERS 128
 
 /* chroot(root), then chdir("/") so that "." is inside the new root too. */
 void fs_enter_chroot(const char *root);
@@ -62,6 +63,9 @@ enum overlay_xattrs { OVERLAY_TRUSTED_XATTRS, OVERLAY_USER_XATTRS };
  * Mount an overlay on run->merged: the image as the lowest read-only layer,
  * the extra read-only layers on top of it (in order), and the writable
  * run->upper with its run->work (one filesystem, not overlayfs itself).
+ * mount(2) takes one page of options: when the layers' paths do not fit,
+ * they are named by short links in run->path/l (docker's overlay2 does
+ * the same), "lowerdir=l/69:...:l/0", resolved from run->path.
  */
 void fs_mount_overlay(const char *image, char *const layers[], int nlayers,
 		      const struct rundir *run, enum overlay_xattrs xattrs);

@@ -198,6 +198,9 @@ void config_free(struct container_config *config)
 {
 	free(config->image);
 	free(config->workdir);
+	free(config->user);
+	for (int i = 0; i < config->nexpose; i++)
+		free(config->expose[i]);
 	for (int i = 0; i < config->nlayers; i++)
 		free(config->layers[i]);
 	for (int i = 0; i < config->nargs; i++)
@@ -245,6 +248,10 @@ static int write_config(const char *dir, const struct container_config *c)
 	for (int i = 0; i < c->nenv; i++)
 		put(f, "env", c->env[i]);
 	put(f, "workdir", c->workdir);
+	if (c->user)
+		put(f, "user", c->user);
+	for (int i = 0; i < c->nexpose; i++)
+		put(f, "expose", c->expose[i]);
 	put(f, "hostname", c->hostname);
 	put_number(f, "memory", c->limits.memory);
 	snprintf(number, sizeof(number), "%.3f", c->limits.cpus);
@@ -296,6 +303,10 @@ static int config_line(const char *key, char *value, void *arg)
 		return config_append(c->env, &c->nenv, STATE_MAX_ENV, value);
 	if (strcmp(key, "workdir") == 0)
 		return config_set(&c->workdir, value);
+	if (strcmp(key, "user") == 0)
+		return config_set(&c->user, value);
+	if (strcmp(key, "expose") == 0)
+		return config_append(c->expose, &c->nexpose, STATE_MAX_ARGS, value);
 	if (strcmp(key, "hostname") == 0)
 		return copy(c->hostname, sizeof(c->hostname), value);
 	if (strcmp(key, "memory") == 0)

@@ -55,6 +55,9 @@ struct container_config {
 	char *env[STATE_MAX_ENV + 1];        /* K=V; NULL after the last */
 	int nenv;
 	char *workdir;
+	char *user;                          /* uid[:gid] or names; NULL: root */
+	char *expose[STATE_MAX_ARGS + 1];    /* the image's ExposedPorts: "80/tcp" */
+	int nexpose;
 	char hostname[65];
 	struct cg_limits limits;
 	enum container_network network;      /* bridge: a port of stepbox0 (lib/runtime/bridge) */

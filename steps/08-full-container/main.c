@@ -1,6 +1,6 @@
 /*
  * 08-full-container — a runtime in the course's chain: run, ps, logs, exec,
- * inspect, stop, kill, wait, rm, images, volume.
+ * inspect, stop, kill, wait, rm, volume; load, images, rmi, history, save, pull.
  *
  * Steps 01-07 each start one container and wait for it. A real runtime lets
  * `run` return while the container lives on, and finds it again later by
@@ -71,6 +71,7 @@
 #include "runtime/ports.h"
 #include "runtime/security.h"
 #include "runtime/shim.h"
+#include "runtime/user.h"
 #include "runtime/volume.h"
 #include "frontend/commands.h"
 #include "frontend/run.h"
@@ -140,6 +141,9 @@ static int container_main(void *arg)
 	/* New in 08: root inside gives up what Docker's does (14 capabilities
 	 * left, no_new_privs, seccomp) — last, the setup needed them. */
 	security_drop_privileges(&c->config);
+	/* New in 08: the image's User (names from its own /etc/passwd, now that
+	 * it is our /): leaving uid 0 clears the capabilities that were left. */
+	user_switch(c->config.user);
 
 	/* --init: a tiny init is PID 1, and the command its child. */
 	if (c->config.init)
@@ -249,7 +253,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: %s [--trace] COMMAND [ARG...]\n"
 		"A container runtime with docker's commands: a shim per container, no daemon.\n\n"
-		"  run [-d] [-i] [-t] [--rm] [--name NAME] [--init] [-e K=V]... [-w DIR]\n"
+		"  run [-d] [-i] [-t] [--rm] [--name NAME] [--init] [-e K=V]... [-w DIR] [-u USER]\n"
+		"      [--entrypoint CMD]\n"
 		"      [--hostname H] [-m SIZE] [--cpus N] [--pids-limit N]\n"
 		"      [--userns-remap START:COUNT] [--net bridge|none|host] [-p [IP:]HP:CP]...\n"
 		"      [-v SRC:DST[:ro]]... [--tmpfs DST]... [--cap-add CAP] [--cap-drop CAP]\n"
@@ -259,8 +264,10 @@ static void usage(FILE *out)
 		"  exec [-i] [-t] [-e K=V]... [-w DIR] CONTAINER CMD [ARG...]\n"
 		"  inspect CONTAINER...           stop [-t SECS] CONTAINER...\n"
 		"  kill [-s SIGNAL] CONTAINER...  wait CONTAINER...\n"
-		"  rm [-f] CONTAINER...           images\n"
-		"  volume ls | volume rm NAME...\n\n"
+		"  rm [-f] CONTAINER...           volume ls | volume rm NAME...\n"
+		"  load [-i FILE|-]               images\n"
+		"  rmi IMAGE...                   history IMAGE\n"
+		"  save -o FILE IMAGE             pull NAME[:TAG]   (with skopeo)\n\n"
 		"CONTAINER is a name or a unique prefix of the ID. Exit status: run and exec\n"
 		"return the command's (125 runtime error, 126 not executable, 127 not found);\n"
 		"the others 0, or 1 with one line that says why.\n",
@@ -274,7 +281,8 @@ int main(int argc, char **argv)
 		{ "exec", command_exec },      { "inspect", command_inspect },
 		{ "stop", command_stop },      { "kill", command_kill }, { "wait", command_wait },
 		{ "rm", command_rm },          { "images", command_images },
-		{ "volume", command_volume },
+		{ "volume", command_volume },  { "load", command_load },  { "rmi", command_rmi },
+		{ "history", command_history }, { "save", command_save }, { "pull", command_pull },
 	};
 	int first = 1;
 
