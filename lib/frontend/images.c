@@ -298,9 +298,10 @@ struct users {
 static void note_user(const char *dir, void *arg)
 {
 	struct users *users = arg;
+	struct error ignored;   /* a damaged config uses no image */
 	bool same;
 
-	if (users->id[0] || state_read_config(dir, users->config) == -1)
+	if (users->id[0] || state_read_config(dir, users->config, &ignored) == -1)
 		return;
 	/* Its base and its top (run drops a repeated layer, so not the count). */
 	same = users->config->nlayers > 0 &&
