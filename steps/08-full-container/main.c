@@ -253,9 +253,9 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: %s [--trace] COMMAND [ARG...]\n"
 		"A container runtime with docker's commands: a shim per container, no daemon.\n\n"
-		"  run [-d] [-i] [-t] [--rm] [--name NAME] [--init] [-e K=V]... [-w DIR] [-u USER]\n"
-		"      [--entrypoint CMD]\n"
-		"      [--hostname H] [-m SIZE] [--cpus N] [--pids-limit N]\n"
+		"  run [-d] [-i] [-t] [--rm] [--name NAME] [--init] [-e K=V]... [-w DIR]\n"
+		"      [-u USER] [--entrypoint CMD] [--hostname H] [-m SIZE] [--cpus N]\n"
+		"      [--pids-limit N]\n"
 		"      [--userns-remap START:COUNT] [--net bridge|none|host] [-p [IP:]HP:CP]...\n"
 		"      [-v SRC:DST[:ro]]... [--tmpfs DST]... [--cap-add CAP] [--cap-drop CAP]\n"
 		"      [--security-opt seccomp=unconfined|no-new-privileges] [--privileged]\n"
