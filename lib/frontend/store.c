@@ -180,6 +180,10 @@ int store_find(const char *name, struct image *image, struct error *err)
 
 	memset(image, 0, sizeof(*image));
 	snprintf(image->name, sizeof(image->name), "%s", name);
+	/* A store we may not read (another user's $HOME) holds no image for us:
+	 * the built-ins are still there, and the flags are checked as ever. */
+	if (n == -1 && errno == EACCES)
+		return 1;
 	if (n == -1)
 		return error_errno(err, "list the images of %s", quote(store_dir()));
 	image_normalize(name, tag, sizeof(tag));
