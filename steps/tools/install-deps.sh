@@ -33,6 +33,8 @@ if [ "${1:-}" != demo ] && [ "${1:-}" != lab ]; then
 	command -v zstd >/dev/null || need+=(zstd)
 	# tests/make-archives.sh writes hostile layers with python3's tarfile.
 	command -v python3 >/dev/null || need+=(python3)
+	# tests/08-images.bats: a real client loads what `save` writes (offline).
+	command -v podman >/dev/null || need+=(podman)
 fi
 command -v ip >/dev/null || need+=(iproute2)
 command -v pgrep >/dev/null || need+=(procps)
