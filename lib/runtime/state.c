@@ -198,6 +198,7 @@ void config_free(struct container_config *config)
 {
 	free(config->image);
 	free(config->workdir);
+	free(config->seccomp_profile);
 	for (int i = 0; i < config->nlayers; i++)
 		free(config->layers[i]);
 	for (int i = 0; i < config->nargs; i++)
@@ -262,6 +263,8 @@ int state_write_config(const char *dir, const struct container_config *c)
 	fprintf(f, "cap_add %llx\ncap_drop %llx\n", (unsigned long long)c->cap_add,
 		(unsigned long long)c->cap_drop);
 	put_number(f, "seccomp", c->seccomp);
+	if (c->seccomp_profile)
+		put(f, "seccomp_profile", c->seccomp_profile);
 	put_number(f, "privileged", c->privileged);
 	fprintf(f, "uids %lu %lu\ngids %lu %lu\n", c->uids.start, c->uids.count, c->gids.start,
 		c->gids.count);
@@ -296,6 +299,8 @@ static int config_line(const char *key, char *value, void *arg)
 		return config_append(c->env, &c->nenv, STATE_MAX_ENV, value);
 	if (strcmp(key, "workdir") == 0)
 		return config_set(&c->workdir, value);
+	if (strcmp(key, "seccomp_profile") == 0)
+		return config_set(&c->seccomp_profile, value);
 	if (strcmp(key, "hostname") == 0)
 		return copy(c->hostname, sizeof(c->hostname), value);
 	if (strcmp(key, "memory") == 0)
