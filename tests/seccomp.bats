@@ -198,7 +198,7 @@ refused_with() {
 	check 'defaultAction: SCMP_ACT_ALLOW'
 	refused_with "$P:1:1: "
 	run --separate-stderr build/seccomp-check /no/such/profile.json
-	refused_with 'open(/no/such/profile.json): No such file or directory'
+	refused_with 'open("/no/such/profile.json"): No such file or directory'
 }
 
 @test "seccomp: a program longer than the kernel takes (BPF_MAXINSNS) is refused" {
@@ -341,7 +341,9 @@ refused_with() {
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"--security-opt seccomp: $P:1:"*'syscalls[0].action: unknown action "SCMP_ACT_MAYBE"'* ]]
 	run -125 $B run --rm --net none --security-opt seccomp=/no/such.json busybox true
-	[ "$output" = "08-full-container: --security-opt seccomp: open(/no/such.json): No such file or directory" ]
+	[ "$output" = '08-full-container: --security-opt seccomp: open("/no/such.json"): No such file or directory' ]
+	run -125 $B run --rm --net none --security-opt "seccomp=$P"$'\n'x busybox true
+	[ "${#lines[@]}" -eq 1 ]
 	[ "$($B ps -aq | wc -l)" = "$before" ]
 }
 

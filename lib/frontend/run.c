@@ -203,6 +203,11 @@ void run_parse(struct container *c, int argc, char **argv, bool *detach)
 				free(config->seccomp_profile);
 				config->seccomp_profile = NULL;
 				seccomp_path = optarg + 8;
+				/* Its name starts the messages about it: one line each. */
+				for (const char *c = seccomp_path; *c; c++)
+					if ((unsigned char)*c < ' ' || *c == 0x7f)
+						die("--security-opt %s: a file name without control "
+						    "characters, please", quote(optarg));
 				if (seccomp_profile_read(seccomp_path, &config->seccomp_profile,
 							 &err) == -1)
 					die("--security-opt seccomp: %s", err.msg);

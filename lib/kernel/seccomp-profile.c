@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "kernel/seccomp-profile.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -108,8 +109,8 @@ static int read_action(const struct json_value *obj, const char *action_key,
 		if (strcmp(name, "SCMP_ACT_NOTIFY") == 0)
 			return json_errorf(err, v, "SCMP_ACT_NOTIFY needs a listener process, which "
 						   "stepbox does not have");
-		return json_errorf(err, v, "unknown action \"%.64s\" (SCMP_ACT_ALLOW, ERRNO, KILL, "
-					   "KILL_THREAD, KILL_PROCESS, TRAP, TRACE, LOG)", name);
+		return json_errorf(err, v, "unknown action %s (SCMP_ACT_ALLOW, ERRNO, KILL, "
+					   "KILL_THREAD, KILL_PROCESS, TRAP, TRACE, LOG)", quote(name));
 	}
 	if (json_get_uint64(obj, errno_key, &errno_ret, err) == -1)
 		return -1;
@@ -133,8 +134,8 @@ static int read_op(const struct json_value *arg, enum op *out, struct error *err
 			*out = i;
 			return 0;
 		}
-	return json_errorf(err, json_get(arg, "op"), "unknown comparison \"%.64s\" (SCMP_CMP_EQ, "
-			   "NE, LT, LE, GT, GE, MASKED_EQ)", name);
+	return json_errorf(err, json_get(arg, "op"), "unknown comparison %s (SCMP_CMP_EQ, "
+			   "NE, LT, LE, GT, GE, MASKED_EQ)", quote(name));
 }
 
 static int read_comparisons(const struct json_value *rule, struct rule *out, struct error *err)
@@ -331,7 +332,7 @@ static int check_architectures(const struct json_value *profile, struct error *e
 		while (arches[k] && strcmp(arches[k], name) != 0)
 			k++;
 		if (arches[k] == NULL)
-			return json_errorf(err, &list->items[i], "unknown architecture \"%.64s\"", name);
+			return json_errorf(err, &list->items[i], "unknown architecture %s", quote(name));
 	}
 	return got == -1 ? -1 : 0;
 }
@@ -357,7 +358,7 @@ static int check_flags(const struct json_value *profile, struct error *err)
 		while (flags[k] && strcmp(flags[k], name) != 0)
 			k++;
 		if (flags[k] == NULL)
-			return json_errorf(err, &list->items[i], "unknown flag \"%.64s\"", name);
+			return json_errorf(err, &list->items[i], "unknown flag %s", quote(name));
 	}
 	return got == -1 ? -1 : 0;
 }
@@ -744,20 +745,21 @@ int seccomp_profile_read(const char *path, char **text, struct error *err)
 	char *buf;
 
 	if (fd == -1)
-		return error_errno(err, "open(%s)", path);
+		return error_errno(err, "open(%s)", quote(path));
 	/* A regular file, not a FIFO or a device that never ends. */
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size > SECCOMP_PROFILE_MAX_SIZE) {
 		int e = errno;
 
 		close(fd);
 		if (st.st_size > SECCOMP_PROFILE_MAX_SIZE)
-			return error_set(err, "%s: larger than %u bytes", path, SECCOMP_PROFILE_MAX_SIZE);
+			return error_set(err, "%s: larger than %u bytes", quote(path),
+					 SECCOMP_PROFILE_MAX_SIZE);
 		errno = S_ISREG(st.st_mode) ? e : EINVAL;
-		return error_errno(err, "%s: not a regular file", path);
+		return error_errno(err, "%s: not a regular file", quote(path));
 	}
 	if ((buf = malloc(st.st_size + 1)) == NULL) {
 		close(fd);
-		return error_errno(err, "read(%s)", path);
+		return error_errno(err, "read(%s)", quote(path));
 	}
 	while (got < (size_t)st.st_size && (n = read(fd, buf + got, st.st_size - got)) != 0) {
 		if (n == -1 && errno == EINTR)
@@ -765,7 +767,7 @@ int seccomp_profile_read(const char *path, char **text, struct error *err)
 		if (n == -1) {
 			free(buf);
 			close(fd);
-			return error_errno(err, "read(%s)", path);
+			return error_errno(err, "read(%s)", quote(path));
 		}
 		got += n;
 	}
