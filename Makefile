@@ -27,7 +27,7 @@ CFLAGS  += -std=gnu11 -Wall -Wextra $(SANITIZE)
 ifneq ($(filter true 1,$(CI) $(WERROR)),)
 CFLAGS  += -Werror
 endif
-CPPFLAGS += -Ilib -MMD -MP
+CPPFLAGS += -Ilib -I$(BUILD)/gen -MMD -MP
 BUILD   := build
 
 STEPS     := $(notdir $(wildcard steps/0[1-9]-*))
@@ -38,7 +38,7 @@ STEP_BINS := $(STEPS:%=$(BUILD)/%)
 LIB_DIRS  := base kernel runtime frontend
 LIB_OBJS  := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(wildcard $(LIB_DIRS:%=lib/%/*.c)))
 TOOLS     := $(BUILD)/probe $(BUILD)/timeit $(BUILD)/throughput $(BUILD)/unpack-layer \
-             $(BUILD)/json-check $(BUILD)/json-fuzz
+             $(BUILD)/json-check $(BUILD)/json-fuzz $(BUILD)/seccomp-check
 ROOTFS    := $(BUILD)/.rootfs-stamp
 
 .PHONY: all steps rootfs deps test test-vm demo bench compare diff doctor lint clean \
@@ -50,6 +50,20 @@ rootfs: $(ROOTFS)
 $(BUILD)/lib/%.o: lib/%.c | $(BUILD)/lib
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Made at build time (build/gen/): the system calls' names and numbers from
+# this build's own <sys/syscall.h>, so x86_64 and aarch64 both get theirs,
+# and Docker's default seccomp profile as a C string inside the binary.
+$(BUILD)/lib/kernel/seccomp.o: $(BUILD)/gen/syscall-names.h
+$(BUILD)/lib/kernel/seccomp-profile.o: $(BUILD)/gen/seccomp-default.h
+
+$(BUILD)/gen/syscall-names.h: steps/tools/gen-syscall-names.sh
+	@mkdir -p $(dir $@)
+	sh steps/tools/gen-syscall-names.sh "$(CC)" $@
+
+$(BUILD)/gen/seccomp-default.h: lib/kernel/seccomp-default.json steps/tools/embed-text.sh
+	@mkdir -p $(dir $@)
+	sh steps/tools/embed-text.sh seccomp_default_json lib/kernel/seccomp-default.json $@
 
 $(BUILD)/libstepbox.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
@@ -76,6 +90,11 @@ $(BUILD)/unpack-layer: tests/tools/unpack-layer.c $(BUILD)/libstepbox.a | $(BUIL
 # json.c whose every allocation is exact, so that ASan sees an overflow.
 $(BUILD)/json-check: tests/tools/json-check.c $(BUILD)/libstepbox.a | $(BUILD)/lib
 	$(CC) $(CPPFLAGS) -MF $(BUILD)/lib/json-check.d $(CFLAGS) -o $@ $< $(BUILD)/libstepbox.a
+
+# lib/kernel/seccomp-profile from outside: a profile's program, or its
+# decision for one call (tests/seccomp.bats).
+$(BUILD)/seccomp-check: tests/tools/seccomp-check.c $(BUILD)/libstepbox.a | $(BUILD)/lib
+	$(CC) $(CPPFLAGS) -MF $(BUILD)/lib/seccomp-check.d $(CFLAGS) -o $@ $< $(BUILD)/libstepbox.a
 
 $(BUILD)/json-fuzz: tests/tools/json-fuzz.c lib/base/json.c lib/base/json.h | $(BUILD)/lib
 	$(CC) -Ilib -DJSON_CHUNK_SIZE=1 $(CFLAGS) -o $@ tests/tools/json-fuzz.c lib/base/json.c
@@ -152,7 +171,7 @@ asan: all
 lint:
 	rm -rf $(BUILD)/lint
 	$(MAKE) -s BUILD=$(BUILD)/lint WERROR=1 steps $(BUILD)/lint/probe $(BUILD)/lint/unpack-layer \
-		$(BUILD)/lint/json-check $(BUILD)/lint/json-fuzz
+		$(BUILD)/lint/json-check $(BUILD)/lint/json-fuzz $(BUILD)/lint/seccomp-check
 	rm -rf $(BUILD)/lint
 	shellcheck $$(git ls-files '*.sh' '*.bash' .ci/run)
 	shellcheck -s bash tests/*.bats tests/exercises/*.bats

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "frontend/report.h"
+#include "base/json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -260,8 +261,23 @@ void report_inspect(FILE *out, const char *id, const struct container_config *c,
 		json_list(out, add);
 		fputs(",\n            \"CapDrop\": ", out);
 		json_list(out, drop);
-		fprintf(out, ",\n            \"SecurityOpt\": %s\n        },\n",
-			c->seccomp || c->privileged ? "null" : "[\"seccomp=unconfined\"]");
+		/* docker's form: the profile's own text after "seccomp=". */
+		fputs(",\n            \"SecurityOpt\": ", out);
+		if (c->privileged || (c->seccomp && c->seccomp_profile == NULL)) {
+			fputs("null", out);
+		} else if (!c->seccomp) {
+			fputs("[\"seccomp=unconfined\"]", out);
+		} else {
+			char *opt = NULL;
+
+			if (asprintf(&opt, "seccomp=%s", c->seccomp_profile) == -1)
+				opt = NULL;
+			fputc('[', out);
+			json_write_string(out, opt ? opt : "seccomp=?");
+			fputc(']', out);
+			free(opt);
+		}
+		fputs("\n        },\n", out);
 	}
 	fputs("        \"NetworkSettings\": {\n            \"IPAddress\": ", out);
 	json_string(out, s->ip);

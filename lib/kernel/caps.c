@@ -101,16 +101,22 @@ void caps_apply(capset_t keep)
 	/* Ambient: nothing passes through an execve() by itself. */
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 && errno != EINVAL)
 		die_errno(NULL, "prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
-	/* Permitted, effective and inheritable in one call, 32 bits per word. */
+	/*
+	 * Permitted and effective in one call, 32 bits per word. Inheritable
+	 * stays empty, as runc has since CVE-2022-24769: with it filled, a
+	 * program in the image marked with inheritable file capabilities
+	 * would get them at execve() beyond what the user asked for — and
+	 * with --cap-drop, capabilities the user took away.
+	 */
 	for (int word = 0; word < 2; word++)
 		data[word] = (struct __user_cap_data_struct){
 			.effective = (uint32_t)(keep >> (32 * word)),
 			.permitted = (uint32_t)(keep >> (32 * word)),
-			.inheritable = (uint32_t)(keep >> (32 * word)),
+			.inheritable = 0,
 		};
 	if (syscall(SYS_capset, &header, data) == -1)
 		die_errno(NULL, "capset()");
 	caps_format(keep, kept, sizeof(kept));
-	trace("capabilities: kept %s (bounding, permitted, effective, inheritable); ambient empty",
+	trace("capabilities: kept %s (bounding, permitted, effective); inheritable and ambient empty",
 	      kept[0] ? kept : "none");
 }

@@ -10,6 +10,7 @@
  *   effective    what is switched on: what the kernel checks
  *   inheritable  what it may pass through an execve() of a file marked for it
  *   ambient      what it passes through any execve() (kept empty here)
+ *                (inheritable is kept empty too: CVE-2022-24769, see caps.c)
  *
  * Docker keeps 14 of them for a container's root (caps_docker_default()):
  * enough to chown files, bind port 80, ping and switch users, and none of
@@ -48,7 +49,7 @@ void caps_format(capset_t set, char *out, size_t size);
 
 /*
  * Child, last thing before execve(): keep exactly `keep` in the bounding,
- * permitted, effective and inheritable sets, and clear the ambient set.
+ * permitted and effective sets, and clear the inheritable and ambient sets.
  * Dies on failure.
  */
 void caps_apply(capset_t keep);

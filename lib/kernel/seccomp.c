@@ -3,135 +3,74 @@
 #include "base/log.h"
 
 #include <errno.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/sched.h>
 #include <linux/seccomp.h>
-#include <sys/personality.h>
 #include <stddef.h>
-#include <stdio.h>
+#include <stdlib.h>
+#include <stdbool.h>
+#include <string.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
-/* The architecture the filter is written for: the one stepbox is built for. */
-#if defined(__x86_64__)
-#define FILTER_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define FILTER_ARCH AUDIT_ARCH_AARCH64
-#else
-#error "lib/kernel/seccomp.c: add this architecture's AUDIT_ARCH_* (and check the syscall list)"
-#endif
-
-/* What the filter refuses with EPERM, whatever the arguments. */
-static const int denied[] = {
-	/* another kernel, or code in this one */
-	SYS_kexec_load, SYS_kexec_file_load, SYS_init_module, SYS_finit_module,
-	SYS_delete_module, SYS_bpf, SYS_perf_event_open,
-	/* the host's files by handle (Shocker), keyrings, accounting, quotas */
-	SYS_open_by_handle_at, SYS_keyctl, SYS_add_key, SYS_request_key, SYS_acct,
-	SYS_quotactl,
-#ifdef SYS_quotactl_fd
-	SYS_quotactl_fd,
-#endif
-#ifdef SYS_lookup_dcookie
-	SYS_lookup_dcookie,
-#endif
-	/* the clock */
-	SYS_clock_settime, SYS_settimeofday, SYS_adjtimex, SYS_clock_adjtime,
-	/* mounts, old and new */
-	SYS_mount, SYS_umount2, SYS_pivot_root, SYS_fsopen, SYS_fsconfig, SYS_fsmount,
-	SYS_fspick, SYS_move_mount, SYS_open_tree,
-#ifdef SYS_mount_setattr
-	SYS_mount_setattr,
-#endif
-	/* swap, reboot, namespaces, userfaultfd */
-	SYS_swapon, SYS_swapoff, SYS_reboot, SYS_unshare, SYS_setns, SYS_userfaultfd,
-	/* port I/O */
-#ifdef SYS_iopl
-	SYS_iopl, SYS_ioperm,
-#endif
-	SYS_vhangup,
+struct syscall_name {
+	const char *name;
+	int nr;
 };
-#define DENIED ((int)(sizeof(denied) / sizeof(denied[0])))
+/* syscall_names[]: generated at build time from <sys/syscall.h>
+ * (steps/tools/gen-syscall-names.sh), sorted by name. */
+#include "syscall-names.h"
+#define NSYSCALL_NAMES ((int)(sizeof(syscall_names) / sizeof(syscall_names[0])))
 
-/* The personalities Docker allows: Linux's own, 32-bit uname, and the query. */
-static const unsigned int personalities[] = { PER_LINUX, PER_LINUX32, UNAME26,
-					      UNAME26 | PER_LINUX32, 0xffffffff };
-
-/* clone() flags that make namespaces. */
-#define CLONE_NAMESPACES (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
-			  CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP)
-
-/* The instructions, as values (BPF_STMT and BPF_JUMP are initializers). */
-#define STMT(code, k) ((struct sock_filter)BPF_STMT((code), (k)))
-#define JUMP(code, k, jt, jf) ((struct sock_filter)BPF_JUMP((code), (k), (jt), (jf)))
-#define LOAD(field) STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, field))
-/* The low 32 bits of argument n (a little-endian machine: the first word). */
-#define LOAD_ARG(n) STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[n]))
-#define RETURN(action) STMT(BPF_RET | BPF_K, (action))
-#define REFUSE(err) RETURN(SECCOMP_RET_ERRNO | (err))
-/* If A == k, run the next instruction; else skip it. */
-#define IF_EQUAL(k) JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), 0, 1)
-
-int seccomp_denied_count(void)
+static int by_name(const void *key, const void *entry)
 {
-	return DENIED + 2; /* and clone with namespace flags, and personality */
+	return strcmp(key, ((const struct syscall_name *)entry)->name);
 }
 
-void seccomp_apply(void)
+int seccomp_syscall_number(const char *name)
 {
-	/* Room for the fixed part and two instructions per denied call. */
-	struct sock_filter program[32 + 2 * DENIED + 2 * 5];
-	struct sock_fprog fprog = { .filter = program };
-	int n = 0;
+	const struct syscall_name *found =
+		bsearch(name, syscall_names, NSYSCALL_NAMES, sizeof(syscall_names[0]), by_name);
 
-	/* 1. The right architecture, or nothing at all. */
-	program[n++] = LOAD(arch);
-	program[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, FILTER_ARCH, 1, 0);
-	program[n++] = RETURN(SECCOMP_RET_KILL_PROCESS);
-	program[n++] = LOAD(nr);
-#if defined(__x86_64__)
-	/* x32: the same architecture, numbers with bit 30 set: another way in. */
-	program[n++] = JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1);
-	program[n++] = REFUSE(EPERM);
-#endif
+	return found ? found->nr : -1;
+}
 
-	/* 2. The calls refused whatever their arguments. */
-	for (int i = 0; i < DENIED; i++) {
-		program[n++] = IF_EQUAL(denied[i]);
-		program[n++] = REFUSE(EPERM);
+const char *seccomp_syscall_name(long nr)
+{
+	for (int i = 0; i < NSYSCALL_NAMES; i++)
+		if (syscall_names[i].nr == nr)
+			return syscall_names[i].name;
+	return NULL;
+}
+
+int seccomp_syscall_max(void)
+{
+	int max = 0;
+
+	for (int i = 0; i < NSYSCALL_NAMES; i++)
+		if (syscall_names[i].nr > max)
+			max = syscall_names[i].nr;
+	return max;
+}
+
+const char *seccomp_action_name(uint32_t action, char *buf, size_t size)
+{
+	uint32_t data = action & SECCOMP_RET_DATA;
+	const char *err = strerrorname_np((int)data);
+
+	switch (action & SECCOMP_RET_ACTION_FULL) {
+	case SECCOMP_RET_ALLOW: snprintf(buf, size, "ALLOW"); break;
+	case SECCOMP_RET_LOG: snprintf(buf, size, "LOG"); break;
+	case SECCOMP_RET_KILL_PROCESS: snprintf(buf, size, "KILL_PROCESS"); break;
+	case SECCOMP_RET_KILL_THREAD: snprintf(buf, size, "KILL_THREAD"); break;
+	case SECCOMP_RET_TRAP: snprintf(buf, size, "TRAP"); break;
+	case SECCOMP_RET_ERRNO:
+		if (err)
+			snprintf(buf, size, "ERRNO(%s)", err);
+		else
+			snprintf(buf, size, "ERRNO(%u)", data);
+		break;
+	case SECCOMP_RET_TRACE: snprintf(buf, size, "TRACE(%u)", data); break;
+	default: snprintf(buf, size, "0x%08x", action); break;
 	}
-	/* clone3: "not here", so that the C library uses clone(). */
-	program[n++] = IF_EQUAL(SYS_clone3);
-	program[n++] = REFUSE(ENOSYS);
-
-	/* 3. clone() with a namespace flag (flags: argument 0 on x86_64 and arm64). */
-	program[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 4);
-	program[n++] = LOAD_ARG(0);
-	program[n++] = JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NAMESPACES, 0, 1);
-	program[n++] = REFUSE(EPERM);
-	program[n++] = RETURN(SECCOMP_RET_ALLOW);
-
-	/* 4. personality(): only the harmless ones. */
-	program[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_personality, 0,
-				2 + 2 * (int)(sizeof(personalities) / sizeof(personalities[0])));
-	program[n++] = LOAD_ARG(0);
-	for (size_t i = 0; i < sizeof(personalities) / sizeof(personalities[0]); i++) {
-		program[n++] = IF_EQUAL(personalities[i]);
-		program[n++] = RETURN(SECCOMP_RET_ALLOW);
-	}
-	program[n++] = REFUSE(EPERM);
-
-	/* 5. Everything else. */
-	program[n++] = RETURN(SECCOMP_RET_ALLOW);
-	fprog.len = n;
-
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog) == -1)
-		die_errno(errno == EINVAL ? "is the kernel built with CONFIG_SECCOMP_FILTER?" : NULL,
-			  "prctl(PR_SET_SECCOMP) with a filter of %d instructions", n);
-	trace("prctl(PR_SET_SECCOMP): a filter of %d instructions, %d calls refused", n,
-	      seccomp_denied_count());
+	return buf;
 }
 
 void seccomp_no_new_privs(void)
@@ -139,4 +78,139 @@ void seccomp_no_new_privs(void)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		die_errno(NULL, "prctl(PR_SET_NO_NEW_PRIVS)");
 	trace("prctl(PR_SET_NO_NEW_PRIVS)");
+}
+
+void seccomp_install(const struct seccomp_filter *filter, const char *description)
+{
+	struct sock_fprog program = { .len = filter->len, .filter = filter->insns };
+	char action[32];
+
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) == -1)
+		die_errno(errno == EINVAL ? "is the kernel built with CONFIG_SECCOMP_FILTER?" : NULL,
+			  "prctl(PR_SET_SECCOMP) with a filter of %d instructions", filter->len);
+	trace("prctl(PR_SET_SECCOMP): %s, %d instructions: %d calls allowed, %d by their "
+	      "arguments, %d refused, any other %s", description, filter->len, filter->allowed,
+	      filter->conditional, filter->refused,
+	      seccomp_action_name(filter->default_action, action, sizeof(action)));
+}
+
+void seccomp_filter_free(struct seccomp_filter *filter)
+{
+	free(filter->insns);
+	filter->insns = NULL;
+	filter->len = 0;
+}
+
+/* ---- the dump ---------------------------------------------------------------- */
+
+/* What a load of seccomp_data at OFFSET puts in A, in words. */
+static void name_load(uint32_t offset, char *buf, size_t size)
+{
+	const size_t args = offsetof(struct seccomp_data, args);
+
+	if (offset == offsetof(struct seccomp_data, nr))
+		snprintf(buf, size, "nr");
+	else if (offset == offsetof(struct seccomp_data, arch))
+		snprintf(buf, size, "arch");
+	else if (offset == offsetof(struct seccomp_data, instruction_pointer))
+		snprintf(buf, size, "instruction_pointer (low half)");
+	else if (offset >= args && offset < args + 6 * 8)
+		/* Little-endian (x86_64, aarch64): the low half of an argument first. */
+		snprintf(buf, size, "args[%zu] %s half", (offset - args) / 8,
+			 (offset - args) % 8 ? "high" : "low");
+	else
+		snprintf(buf, size, "seccomp_data[%u]", offset);
+}
+
+/*
+ * What A holds before each instruction: a load's offset, or -1 (nothing
+ * yet, or different things on different ways in). Jumps only go forward,
+ * so one pass in order sees every way into an instruction first.
+ */
+static void what_a_holds(const struct seccomp_filter *filter, long *holds)
+{
+	const long unset = -2;
+
+	for (int pc = 0; pc < filter->len; pc++)
+		holds[pc] = pc == 0 ? -1 : unset;
+	for (int pc = 0; pc < filter->len; pc++) {
+		const struct sock_filter *in = &filter->insns[pc];
+		long after = holds[pc] == unset ? -1 : holds[pc];
+		int to[2] = { -1, -1 };
+
+		if (in->code == (BPF_LD | BPF_W | BPF_ABS))
+			after = in->k;
+		else if (BPF_CLASS(in->code) == BPF_ALU)
+			after = -1;
+		if (BPF_CLASS(in->code) == BPF_JMP) {
+			to[0] = BPF_OP(in->code) == BPF_JA ? pc + 1 + (int)in->k : pc + 1 + in->jt;
+			to[1] = BPF_OP(in->code) == BPF_JA ? -1 : pc + 1 + in->jf;
+		} else if (BPF_CLASS(in->code) != BPF_RET) {
+			to[0] = pc + 1;
+		}
+		for (int i = 0; i < 2; i++)
+			if (to[i] > pc && to[i] < filter->len)
+				holds[to[i]] = holds[to[i]] == unset || holds[to[i]] == after ? after : -1;
+	}
+}
+
+void seccomp_dump(FILE *out, const struct seccomp_filter *filter)
+{
+	long *holds = calloc(filter->len ? filter->len : 1, sizeof(*holds));
+	const long nr = offsetof(struct seccomp_data, nr);
+	const long arch = offsetof(struct seccomp_data, arch);
+
+	if (holds == NULL) {
+		fprintf(out, "(out of memory)\n");
+		return;
+	}
+	what_a_holds(filter, holds);
+	for (int pc = 0; pc < filter->len; pc++) {
+		const struct sock_filter *in = &filter->insns[pc];
+		int next = pc + 1;
+		char what[64];
+
+		fprintf(out, "%4d  ", pc);
+		switch (in->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			name_load(in->k, what, sizeof(what));
+			fprintf(out, "A = %s\n", what);
+			break;
+		case BPF_ALU | BPF_AND | BPF_K:
+			fprintf(out, "A &= 0x%x\n", in->k);
+			break;
+		case BPF_JMP | BPF_JA:
+			fprintf(out, "goto %d\n", next + (int)in->k);
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+		case BPF_JMP | BPF_JGT | BPF_K:
+		case BPF_JMP | BPF_JGE | BPF_K:
+		case BPF_JMP | BPF_JSET | BPF_K: {
+			const char *op = BPF_OP(in->code) == BPF_JEQ   ? "=="
+					 : BPF_OP(in->code) == BPF_JGT ? ">"
+					 : BPF_OP(in->code) == BPF_JGE ? ">="
+								       : "&";
+			const char *name = holds[pc] == nr ? seccomp_syscall_name(in->k) : NULL;
+
+			if (holds[pc] == arch && in->k == SECCOMP_AUDIT_ARCH)
+				fprintf(out, "if A %s AUDIT_ARCH_%s", op, SECCOMP_ARCH_NAME);
+			else if ((holds[pc] == nr && in->k < 0x10000) || in->k < 10)
+				fprintf(out, "if A %s %u", op, in->k);
+			else
+				fprintf(out, "if A %s 0x%x", op, in->k);
+			if (name)
+				fprintf(out, " (%s)", name);
+			fprintf(out, " goto %d else %d\n", next + in->jt, next + in->jf);
+			break;
+		}
+		case BPF_RET | BPF_K:
+			fprintf(out, "return %s\n", seccomp_action_name(in->k, what, sizeof(what)));
+			break;
+		default:
+			fprintf(out, "code 0x%04x jt %u jf %u k 0x%x\n", in->code, in->jt, in->jf,
+				in->k);
+			break;
+		}
+	}
+	free(holds);
 }

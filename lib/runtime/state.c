@@ -201,6 +201,7 @@ void config_free(struct container_config *config)
 	free(config->user);
 	for (int i = 0; i < config->nexpose; i++)
 		free(config->expose[i]);
+	free(config->seccomp_profile);
 	for (int i = 0; i < config->nlayers; i++)
 		free(config->layers[i]);
 	for (int i = 0; i < config->nargs; i++)
@@ -269,6 +270,8 @@ static int write_config(const char *dir, const struct container_config *c)
 	fprintf(f, "cap_add %llx\ncap_drop %llx\n", (unsigned long long)c->cap_add,
 		(unsigned long long)c->cap_drop);
 	put_number(f, "seccomp", c->seccomp);
+	if (c->seccomp_profile)
+		put(f, "seccomp_profile", c->seccomp_profile);
 	put_number(f, "privileged", c->privileged);
 	fprintf(f, "uids %lu %lu\ngids %lu %lu\n", c->uids.start, c->uids.count, c->gids.start,
 		c->gids.count);
@@ -307,6 +310,8 @@ static int config_line(const char *key, char *value, void *arg)
 		return config_set(&c->user, value);
 	if (strcmp(key, "expose") == 0)
 		return config_append(c->expose, &c->nexpose, STATE_MAX_ARGS, value);
+	if (strcmp(key, "seccomp_profile") == 0)
+		return config_set(&c->seccomp_profile, value);
 	if (strcmp(key, "hostname") == 0)
 		return copy(c->hostname, sizeof(c->hostname), value);
 	if (strcmp(key, "memory") == 0)

@@ -71,6 +71,10 @@ struct container_config {
 	 * filter, with no_new_privs and masked paths; --privileged: none of it. */
 	capset_t cap_add, cap_drop;
 	bool seccomp, privileged;
+	/* --security-opt seccomp=FILE: the profile's text, read once by run (as
+	 * docker keeps it), so that a later edit of FILE changes no exec; NULL:
+	 * Docker's default profile. */
+	char *seccomp_profile;
 	struct volume volumes[VOLUME_MAX];   /* -v and --tmpfs, in order */
 	int nvolumes;
 	long long created;   /* ns since the epoch */

@@ -40,7 +40,8 @@
  * New here:  a shim (setsid, PR_SET_CHILD_SUBREAPER), state files, logs,
  *            setns() for exec, a pty passed over a unix socket (-t), --init,
  *            a bridge, published ports, volumes, /etc/hosts of its own,
- *            Docker's hardening: 14 capabilities, no_new_privs, seccomp,
+ *            Docker's hardening: 14 capabilities, no_new_privs, seccomp (docker's
+ *            allow-list, or a profile file),
  *            masked /proc and /sys paths
  * Try:       sudo build/08-full-container run -d --name web -p 127.0.0.1:8080:80 web
  *            sudo build/08-full-container ps
@@ -258,7 +259,7 @@ static void usage(FILE *out)
 		"      [--pids-limit N]\n"
 		"      [--userns-remap START:COUNT] [--net bridge|none|host] [-p [IP:]HP:CP]...\n"
 		"      [-v SRC:DST[:ro]]... [--tmpfs DST]... [--cap-add CAP] [--cap-drop CAP]\n"
-		"      [--security-opt seccomp=unconfined|no-new-privileges] [--privileged]\n"
+		"      [--security-opt seccomp=FILE|unconfined|no-new-privileges] [--privileged]\n"
 		"      IMAGE [CMD [ARG...]]\n"
 		"  ps [-a] [-q]                   logs [-f] [-t] [--tail N] CONTAINER\n"
 		"  exec [-i] [-t] [-e K=V]... [-w DIR] CONTAINER CMD [ARG...]\n"
