@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "frontend/image.h"
+#include "base/keyvalue.h"
 #include "frontend/store.h"
 #include "base/log.h"
 #include "runtime/state.h"
@@ -98,22 +99,6 @@ static int open_directory(const char *path, struct image *image, struct error *e
 	return 0;
 }
 
-/* "\\n" back into a newline, "\\\\" into a backslash: the writer's escapes. */
-static void unescape(char *s)
-{
-	char *out = s;
-
-	for (; *s; s++) {
-		if (*s == '\\' && s[1] == 'n')
-			*out++ = '\n', s++;
-		else if (*s == '\\' && s[1] == '\\')
-			*out++ = '\\', s++;
-		else
-			*out++ = *s;
-	}
-	*out = '\0';
-}
-
 static bool is_digest(const char *s)
 {
 	if (strncmp(s, "sha256:", 7) != 0 || strlen(s) != 7 + 64)
@@ -162,7 +147,7 @@ static int layer_line(struct image *image, const char *base, char *value, struct
 static int image_line(struct image *image, const char *base, const char *key, char *value,
 		      struct error *err)
 {
-	unescape(value);
+	kv_unescape(value);
 	if (strcmp(key, "layer") == 0)
 		return layer_line(image, base, value, err);
 	if (strcmp(key, "entrypoint") == 0)
@@ -222,44 +207,30 @@ int image_read(const char *file, const char *base, struct image *image, struct e
 	return r;
 }
 
-static void put(FILE *f, const char *key, const char *value)
-{
-	fprintf(f, "%s ", key);
-	for (; *value; value++) {
-		if (*value == '\n')
-			fputs("\\n", f);
-		else if (*value == '\\')
-			fputs("\\\\", f);
-		else
-			fputc(*value, f);
-	}
-	fputc('\n', f);
-}
-
 int image_write(FILE *f, const struct image *image)
 {
 	fprintf(f, "# stepbox image, loaded: lib/frontend/image.h says what each line is\n");
-	put(f, "id", image->id);
+	kv_put(f, "id", image->id);
 	for (int i = 0; i < image->ntags; i++)
-		put(f, "tag", image->tags[i]);
-	put(f, "created", image->created);
+		kv_put(f, "tag", image->tags[i]);
+	kv_put(f, "created", image->created);
 	fprintf(f, "size %" PRIu64 "\n", image->size);
 	fprintf(f, "config %s %" PRIu64 "\n", image->config.digest, image->config.size);
 	for (int i = 0; i < image->nlayers; i++)
 		fprintf(f, "layer %s %s %" PRIu64 "\n", image->diff_ids[i], image->blobs[i].digest,
 			image->blobs[i].size);
 	for (int i = 0; i < image->nentrypoint; i++)
-		put(f, "entrypoint", image->entrypoint[i]);
+		kv_put(f, "entrypoint", image->entrypoint[i]);
 	for (int i = 0; i < image->ncmd; i++)
-		put(f, "cmd", image->cmd[i]);
+		kv_put(f, "cmd", image->cmd[i]);
 	for (int i = 0; i < image->nenv; i++)
-		put(f, "env", image->env[i]);
+		kv_put(f, "env", image->env[i]);
 	if (image->workdir && image->workdir[0])
-		put(f, "workdir", image->workdir);
+		kv_put(f, "workdir", image->workdir);
 	if (image->user && image->user[0])
-		put(f, "user", image->user);
+		kv_put(f, "user", image->user);
 	for (int i = 0; i < image->nexpose; i++)
-		put(f, "expose", image->expose[i]);
+		kv_put(f, "expose", image->expose[i]);
 	return fflush(f) == 0 && !ferror(f) ? 0 : -1;
 }
 

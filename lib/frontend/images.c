@@ -17,7 +17,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -63,23 +62,6 @@ static void created_ago(long long ns, char *out, size_t size)
 	}
 	report_duration(state_now() - ns, words, sizeof(words));
 	snprintf(out, size, "%s ago", words);
-}
-
-static uint64_t walked_bytes;
-
-static int add_size(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)path, (void)ftw;
-	if (type == FTW_F && S_ISREG(st->st_mode))
-		walked_bytes += (uint64_t)st->st_size;
-	return 0;
-}
-
-static uint64_t tree_size(const char *dir)
-{
-	walked_bytes = 0;
-	nftw(dir, add_size, 16, FTW_PHYS);
-	return walked_bytes;
 }
 
 /* A built-in's id: the SHA-256 of its file, as an image's is of its config. */
@@ -153,7 +135,7 @@ static void builtin_row(const char *name, void *arg)
 	}
 	file_id(image.file, id, sizeof(id));
 	for (int i = 0; i < image.nlayers; i++)
-		bytes += tree_size(image.layers[i]);
+		bytes += store_tree_size(image.layers[i]);
 	/* A built-in has no tag line: its file's name is its name. */
 	image_add(image.tags, &image.ntags, IMAGE_MAX_TAGS, name, "tags", &err);
 	image_rows(arg, &image, id, stat(image.file, &st) == 0 ? st.st_mtime * 1000000000LL : 0,
@@ -410,7 +392,7 @@ static void history_builtin(const struct image *image, struct report_table *tabl
 		snprintf(short_id, sizeof(short_id), "%.12s", id + 7);
 		snprintf(by, sizeof(by), "make rootfs: %s", image->layers[i]);
 		cut(by, text, sizeof(text));
-		human_size(tree_size(image->layers[i]), size, sizeof(size));
+		human_size(store_tree_size(image->layers[i]), size, sizeof(size));
 		cells[0] = i == image->nlayers - 1 ? short_id : "<missing>";
 		cells[1] = "N/A", cells[2] = text, cells[3] = size, cells[4] = "";
 		report_row(table, cells);
@@ -444,7 +426,7 @@ static int history_loaded(const struct image *image, struct report_table *table,
 		json_get_string(step, "comment", &comment, NULL);
 		json_get_bool(step, "empty_layer", &empty, NULL);
 		if (!empty && --layer >= 0)
-			human_size(tree_size(image->layers[layer]), size, sizeof(size));
+			human_size(store_tree_size(image->layers[layer]), size, sizeof(size));
 		created_ago(parse_time(created), ago, sizeof(ago));
 		cut(by, text, sizeof(text));
 		cells[0] = i == (int)history->count - 1 ? short_id : "<missing>";

@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
@@ -259,24 +258,6 @@ out:
 
 /* ---- layers: unpacked in work/, checked against their diff id ---------------------- */
 
-static uint64_t walked_bytes;
-
-static int add_size(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)path, (void)ftw;
-	if (type == FTW_F && S_ISREG(st->st_mode))
-		walked_bytes += (uint64_t)st->st_size;
-	return 0;
-}
-
-/* What docker's SIZE counts: the bytes of the layers' files. */
-static uint64_t tree_size(const char *dir)
-{
-	walked_bytes = 0;
-	nftw(dir, add_size, 16, FTW_PHYS);
-	return walked_bytes;
-}
-
 static int unpack_layer(struct loading *l, struct image *image, int i, const char *what,
 			const char *copy, struct error *err)
 {
@@ -288,12 +269,12 @@ static int unpack_layer(struct loading *l, struct image *image, int i, const cha
 
 	/* Unpacked already: by an earlier load, or for an earlier image of this one. */
 	if (stat(store_layer_dir(image->diff_ids[i]), &st) == 0) {
-		image->size += tree_size(store_layer_dir(image->diff_ids[i]));
+		image->size += store_tree_size(store_layer_dir(image->diff_ids[i]));
 		return 0;
 	}
 	snprintf(dest, sizeof(dest), "%.4000s/layer-%s", l->work, hex);
 	if (stat(dest, &st) == 0) {
-		image->size += tree_size(dest);
+		image->size += store_tree_size(dest);
 		return 0;
 	}
 	if (layer_unpack_file(copy, dest, &opts, &report, err) == -1) {
@@ -312,7 +293,7 @@ static int unpack_layer(struct loading *l, struct image *image, int i, const cha
 	if (report.devices_skipped)
 		warn("%s: %lu device node(s) skipped: only root may make them", what,
 		     report.devices_skipped);
-	image->size += tree_size(dest);
+	image->size += store_tree_size(dest);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -426,4 +427,21 @@ int store_remove(const struct image *image, struct error *err)
 		r = remove_unused(&used, "blobs/sha256", err);
 	free(used.digests);
 	return r;
+}
+
+static uint64_t walked_bytes;
+
+static int add_size(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)path, (void)ftw;
+	if (type == FTW_F && S_ISREG(st->st_mode))
+		walked_bytes += (uint64_t)st->st_size;
+	return 0;
+}
+
+uint64_t store_tree_size(const char *dir)
+{
+	walked_bytes = 0;
+	nftw(dir, add_size, 16, FTW_PHYS);
+	return walked_bytes;
 }

@@ -24,6 +24,8 @@
 #define STEPBOX_STORE_H
 
 #include "base/error.h"
+
+#include <stdint.h>
 #include "frontend/image.h"
 
 /* The store's directory (see above). */
@@ -49,6 +51,9 @@ void store_close(int lock);
  * (damaged, or an ambiguous prefix).
  */
 int store_find(const char *name, struct image *image, struct error *err);
+
+/* What docker's SIZE counts: the bytes of the regular files under `dir`. */
+uint64_t store_tree_size(const char *dir);
 
 /* Call each(image, arg) for every image of the store, by id. */
 int store_each(void (*each)(const struct image *image, void *arg), void *arg);

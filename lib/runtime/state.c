@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "runtime/state.h"
+#include "base/keyvalue.h"
 #include "kernel/rundir.h"
 
 #include <errno.h>
@@ -55,43 +56,9 @@ bool state_valid_name(const char *name)
 
 /* ---- "key value" files --------------------------------------------------- */
 
-/* One line "key value", with newlines and backslashes in the value escaped. */
-static void put(FILE *f, const char *key, const char *value)
-{
-	fprintf(f, "%s ", key);
-	for (; *value; value++) {
-		if (*value == '\n')
-			fputs("\\n", f);
-		else if (*value == '\\')
-			fputs("\\\\", f);
-		else
-			fputc(*value, f);
-	}
-	fputc('\n', f);
-}
-
 static void put_number(FILE *f, const char *key, long long value)
 {
 	fprintf(f, "%s %lld\n", key, value);
-}
-
-/* Undo put()'s escapes in place. */
-static void unescape(char *s)
-{
-	char *out = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] == 'n') {
-			*out++ = '\n';
-			s++;
-		} else if (s[0] == '\\' && s[1] == '\\') {
-			*out++ = '\\';
-			s++;
-		} else {
-			*out++ = *s;
-		}
-	}
-	*out = '\0';
 }
 
 /* Open <dir>/<name>.tmp for a new version of the file. */
@@ -147,7 +114,7 @@ static int read_lines(const char *dir, const char *name,
 		}
 		text[len - 1] = '\0';
 		*space = '\0';
-		unescape(space + 1);
+		kv_unescape(space + 1);
 		if (line(text, space + 1, arg) == -1) {
 			result = -1;
 			break;
@@ -240,25 +207,25 @@ static int write_config(const char *dir, const struct container_config *c)
 	if (f == NULL)
 		return -1;
 	fprintf(f, "# stepbox container config: what `run` was asked for\n");
-	put(f, "name", c->name);
-	put(f, "image", c->image);
+	kv_put(f, "name", c->name);
+	kv_put(f, "image", c->image);
 	for (int i = 0; i < c->nlayers; i++)
-		put(f, "layer", c->layers[i]);
+		kv_put(f, "layer", c->layers[i]);
 	for (int i = 0; i < c->nargs; i++)
-		put(f, "arg", c->args[i]);
+		kv_put(f, "arg", c->args[i]);
 	for (int i = 0; i < c->nenv; i++)
-		put(f, "env", c->env[i]);
-	put(f, "workdir", c->workdir);
+		kv_put(f, "env", c->env[i]);
+	kv_put(f, "workdir", c->workdir);
 	if (c->user)
-		put(f, "user", c->user);
+		kv_put(f, "user", c->user);
 	for (int i = 0; i < c->nexpose; i++)
-		put(f, "expose", c->expose[i]);
-	put(f, "hostname", c->hostname);
+		kv_put(f, "expose", c->expose[i]);
+	kv_put(f, "hostname", c->hostname);
 	put_number(f, "memory", c->limits.memory);
 	snprintf(number, sizeof(number), "%.3f", c->limits.cpus);
-	put(f, "cpus", number);
+	kv_put(f, "cpus", number);
 	put_number(f, "pids", c->limits.pids);
-	put(f, "net", state_network_name(c->network));
+	kv_put(f, "net", state_network_name(c->network));
 	for (int i = 0; i < c->nports; i++)
 		fprintf(f, "port %s %d %d\n", c->ports[i].host_ip, c->ports[i].host_port,
 			c->ports[i].container_port);
@@ -271,7 +238,7 @@ static int write_config(const char *dir, const struct container_config *c)
 		(unsigned long long)c->cap_drop);
 	put_number(f, "seccomp", c->seccomp);
 	if (c->seccomp_profile)
-		put(f, "seccomp_profile", c->seccomp_profile);
+		kv_put(f, "seccomp_profile", c->seccomp_profile);
 	put_number(f, "privileged", c->privileged);
 	fprintf(f, "uids %lu %lu\ngids %lu %lu\n", c->uids.start, c->uids.count, c->gids.start,
 		c->gids.count);
@@ -279,10 +246,10 @@ static int write_config(const char *dir, const struct container_config *c)
 		const struct volume *v = &c->volumes[i];
 
 		/* One volume: its kind first, then its parts. */
-		put(f, "volume", volume_kind_name(v->kind));
-		put(f, "volume_name", v->name);
-		put(f, "volume_source", v->source);
-		put(f, "volume_target", v->target);
+		kv_put(f, "volume", volume_kind_name(v->kind));
+		kv_put(f, "volume_name", v->name);
+		kv_put(f, "volume_source", v->source);
+		kv_put(f, "volume_target", v->target);
 		put_number(f, "volume_readonly", v->readonly);
 	}
 	put_number(f, "created", c->created);
@@ -438,7 +405,7 @@ static int write_state(const char *dir, const struct container_state *s)
 	if (f == NULL)
 		return -1;
 	fprintf(f, "# stepbox container state: what has happened to it\n");
-	put(f, "status", state_status_name(s->status));
+	kv_put(f, "status", state_status_name(s->status));
 	put_number(f, "pid", s->pid);
 	fprintf(f, "pid_start %llu\n", s->pid_start);
 	put_number(f, "exit_code", s->exit_code);
@@ -446,12 +413,12 @@ static int write_state(const char *dir, const struct container_state *s)
 	put_number(f, "started", s->started);
 	put_number(f, "finished", s->finished);
 	for (int i = 0; i < s->ncgroups; i++)
-		put(f, "cgroup", s->cgroups[i]);
+		kv_put(f, "cgroup", s->cgroups[i]);
 	if (s->error[0])
-		put(f, "error", s->error);
+		kv_put(f, "error", s->error);
 	if (s->ip[0]) {
-		put(f, "ip", s->ip);
-		put(f, "gateway", s->gateway);
+		kv_put(f, "ip", s->ip);
+		kv_put(f, "gateway", s->gateway);
 	}
 	return end_file(f, dir, "state", tmp);
 }
