@@ -163,10 +163,12 @@ check:
 asan: all
 	$(MAKE) -s BUILD=$(BUILD)/asan WERROR=1 \
 		SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-		steps $(BUILD)/asan/json-check $(BUILD)/asan/json-fuzz
+		steps $(BUILD)/asan/json-check $(BUILD)/asan/json-fuzz $(BUILD)/asan/unpack-layer \
+		$(BUILD)/asan/seccomp-check
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98 \
-	STEPBOX_BIN=$(BUILD)/asan tests/run.sh tests/badinput-gen.bats tests/json.bats
+	STEPBOX_BIN=$(BUILD)/asan tests/run.sh tests/badinput-gen.bats tests/json.bats \
+		tests/08-layers.bats tests/seccomp.bats
 
 lint:
 	rm -rf $(BUILD)/lint

@@ -9,6 +9,9 @@
 # (tests/run.sh is run under `flock /tmp/stepbox-containers.lock` here).
 
 load helpers
+
+# make asan runs the compiler's tests on build/asan (STEPBOX_BIN): a report fails them.
+CHECK=${STEPBOX_BIN:-build}/seccomp-check
 bats_require_minimum_version 1.5.0
 
 B=build/08-full-container
@@ -26,7 +29,7 @@ teardown() {
 
 # The decision of profile $P (or "default") for a call: seccomp-check's one line.
 decide() {
-	run --separate-stderr build/seccomp-check "$@"
+	run --separate-stderr "$CHECK" "$@"
 	# shellcheck disable=SC2154  # set by run --separate-stderr
 	[ "$status" -eq 0 ] || { echo "status $status: $stderr"; false; }
 	echo "$output"
@@ -154,7 +157,7 @@ refused_with() {
 	[ "$(decide "$P" read 0 0)" = ALLOW ]
 	[ "$(decide "$P" write)" = 'ERRNO(EIO)' ]
 	# The dump shows the unconditional jump over the block.
-	run build/seccomp-check "$P"
+	run "$CHECK" "$P"
 	echo "$output" | grep -Eq '^ *[0-9]+  goto [0-9]+$'
 }
 
@@ -162,14 +165,14 @@ refused_with() {
 	echo '{ "defaultAction": "SCMP_ACT_ERRNO",
 	        "syscalls": [{ "names": ["no_such_call", "read", "arm_fadvise64_64"], "action": "SCMP_ACT_ALLOW" }] }' >"$P"
 	[ "$(decide "$P" read)" = ALLOW ]
-	run build/seccomp-check "$P"
+	run "$CHECK" "$P"
 	[ "$status" -eq 0 ]
 	[[ "${lines[1]}" == "# 2 names not on "*": no_such_call arm_fadvise64_64" ]]
 	[[ "$output" == *' (read) goto '* ]]
 }
 
 @test "seccomp: a bad profile is one line naming the place, and exit 1" {
-	check() { printf '%s' "$1" >"$P"; run --separate-stderr build/seccomp-check "$P"; }
+	check() { printf '%s' "$1" >"$P"; run --separate-stderr "$CHECK" "$P"; }
 	check '{ "defaultAction": "SCMP_ACT_FOO" }'
 	refused_with 'defaultAction: unknown action "SCMP_ACT_FOO"'
 	check '{ "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{ "names": ["read"], "action": "SCMP_ACT_NOTIFY" }] }'
@@ -197,7 +200,7 @@ refused_with() {
 	refused_with "$P:1:"
 	check 'defaultAction: SCMP_ACT_ALLOW'
 	refused_with "$P:1:1: "
-	run --separate-stderr build/seccomp-check /no/such/profile.json
+	run --separate-stderr "$CHECK" /no/such/profile.json
 	refused_with 'open("/no/such/profile.json"): No such file or directory'
 }
 
@@ -212,7 +215,7 @@ refused_with() {
 		done
 		echo '{ "names": ["write"], "action": "SCMP_ACT_ERRNO" } ] }'
 	} >"$P"
-	run --separate-stderr build/seccomp-check "$P"
+	run --separate-stderr "$CHECK" "$P"
 	refused_with 'instructions, more than the kernel takes (BPF_MAXINSNS, 4096)'
 }
 
@@ -259,7 +262,7 @@ refused_with() {
 
 @test "seccomp: the names Docker's default skips on x86_64 are other architectures' (no typo)" {
 	[ "$(uname -m)" = x86_64 ] || skip "the list is x86_64's"
-	run build/seccomp-check default
+	run "$CHECK" default
 	[ "$status" -eq 0 ]
 	skipped=${lines[1]#*: }
 	for name in $skipped; do
