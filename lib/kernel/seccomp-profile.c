@@ -593,7 +593,9 @@ static int write_program(struct rules *rules, uint32_t default_action,
 	struct call *calls;
 	size_t ncalls = 0, i, j;
 
-	qsort(rules->items, rules->count, sizeof(rules->items[0]), by_number);
+	/* A profile with no rules (only a default) has no array to sort. */
+	if (rules->count > 0)
+		qsort(rules->items, rules->count, sizeof(rules->items[0]), by_number);
 	if ((calls = calloc(rules->count + 1, sizeof(*calls))) == NULL)
 		return error_errno(err, "seccomp profile: the calls");
 	if (group_calls(rules, default_action, calls, &ncalls, err) == -1) {
