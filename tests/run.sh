@@ -24,6 +24,10 @@ if [ "$(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null |
 	     "(the Vagrant VM has it; see vagrant/README.md), or: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0" >&2
 fi
 
+# The suites run make as a student does, from a shell: not as a sub-make of
+# `make test`, whose MAKELEVEL would add "Entering directory" lines.
+unset MAKELEVEL MAKEFLAGS MFLAGS
+
 if [ $# -eq 0 ]; then
 	set -- tests/*.bats
 fi
