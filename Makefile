@@ -31,7 +31,7 @@ CPPFLAGS += -Ilib -I$(BUILD)/gen -MMD -MP
 BUILD   := build
 
 STEPS     := $(notdir $(wildcard steps/0[1-9]-*))
-STEP_BINS := $(STEPS:%=$(BUILD)/%)
+STEP_BINS := $(STEPS:%=$(BUILD)/%) $(BUILD)/08-runtime
 # lib/ in four layers, each a folder: base (messages, locks), kernel (the
 # features of steps 01-07), runtime (runc's and the shim's part of step 08),
 # frontend (docker's part). A file includes "layer/module.h" (-Ilib).
@@ -70,6 +70,10 @@ $(BUILD)/libstepbox.a: $(LIB_OBJS)
 
 $(BUILD)/%: steps/%/main.c $(BUILD)/libstepbox.a | $(BUILD)/lib
 	$(CC) $(CPPFLAGS) -MF $(BUILD)/lib/$*.d $(CFLAGS) -o $@ $< $(BUILD)/libstepbox.a
+
+# Step 08's second program: the same runtime behind runc's command line.
+$(BUILD)/08-runtime: steps/08-full-container/runtime.c $(BUILD)/libstepbox.a | $(BUILD)/lib
+	$(CC) $(CPPFLAGS) -MF $(BUILD)/lib/08-runtime.d $(CFLAGS) -o $@ $< $(BUILD)/libstepbox.a
 
 # The probe runs inside images that have no shared libraries: link it static.
 $(BUILD)/probe: steps/00-rootfs/probe.c | $(BUILD)/lib

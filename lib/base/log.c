@@ -145,6 +145,55 @@ void trace(const char *fmt, ...)
 	trace_order(F_UNLCK);
 }
 
+static const char *reporting_level = "error";
+
+/* --log FILE: a copy of every message, for the caller that reads it (containerd). */
+static int log_file_fd = -1;
+static bool log_file_json;
+
+void log_to_file(int fd, bool json)
+{
+	log_file_fd = fd;
+	log_file_json = json;
+}
+
+/* One line to the --log file: "time level msg", or one JSON object. */
+static void log_file_line(const char *level, const char *msg, size_t len)
+{
+	char out[2600], stamp[64];
+	struct timespec now;
+	struct tm tm;
+	size_t n = 0;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	n = strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(stamp + n, sizeof(stamp) - n, ".%09ldZ", now.tv_nsec);
+	if (!log_file_json) {
+		n = snprintf(out, sizeof(out), "%s %s %.*s\n", stamp, level, (int)len, msg);
+	} else {
+		/* JSON by hand (lib/base/json is above us): escape quotes, backslashes
+		 * and control bytes; the message is UTF-8 already. */
+		n = snprintf(out, sizeof(out), "{\"level\":\"%s\",\"msg\":\"", level);
+		for (size_t i = 0; i < len && n < sizeof(out) - 64; i++) {
+			unsigned char c = msg[i];
+
+			if (c == '"' || c == '\\')
+				n += snprintf(out + n, sizeof(out) - n, "\\%c", c);
+			else if (c < 0x20)
+				n += snprintf(out + n, sizeof(out) - n, "\\u%04x", c);
+			else
+				out[n++] = c;
+		}
+		n += snprintf(out + n, sizeof(out) - n, "\",\"time\":\"%s\"}\n", stamp);
+	}
+	if (n > sizeof(out))
+		n = sizeof(out);
+	if (write(log_file_fd, out, n) < 0) {
+		/* nowhere left to report it */
+	}
+}
+
 static void vreport(const char *fmt, va_list ap, int err, const char *hint)
 {
 	char line[1024];
@@ -161,6 +210,11 @@ static void vreport(const char *fmt, va_list ap, int err, const char *hint)
 	line[len++] = '\n';
 	if (write(STDERR_FILENO, line, len) < 0) {
 		/* nowhere left to report it */
+	}
+	if (log_file_fd != -1) {
+		size_t skip = strlen(progname) + 2;   /* the file has no "prog: " */
+
+		log_file_line(reporting_level, line + skip, len - 1 - skip);
 	}
 }
 
@@ -190,7 +244,9 @@ void warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	reporting_level = "warning";
 	vreport(fmt, ap, 0, NULL);
+	reporting_level = "error";
 	va_end(ap);
 }
 
@@ -200,6 +256,8 @@ void warn_errno(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	reporting_level = "warning";
 	vreport(fmt, ap, err, NULL);
+	reporting_level = "error";
 	va_end(ap);
 }

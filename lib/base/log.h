@@ -48,6 +48,14 @@ void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void die_errno(const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 
+/*
+ * The OCI runtime's --log FILE: every message of die() and warn() is also
+ * written to FD, one line each — "TIME LEVEL MESSAGE", or with `json` one
+ * object a line, {"level":"error","msg":"...","time":"2026-12-06T20:00:00.123456789Z"},
+ * which is how containerd reads a runtime's errors.
+ */
+void log_to_file(int fd, bool json);
+
 /* The same two, without exiting: for cleanup paths that must go on. */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -120,3 +120,33 @@ void caps_apply(capset_t keep)
 	trace("capabilities: kept %s (bounding, permitted, effective); inheritable and ambient empty",
 	      kept[0] ? kept : "none");
 }
+
+void caps_apply_sets(const struct capsets *sets)
+{
+	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	int last = last_cap();
+	char kept[1024];
+
+	for (int cap = 0; cap <= last; cap++)
+		if (!(sets->bounding & BIT(cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1)
+			die_errno(NULL, "prctl(PR_CAPBSET_DROP, %s)", cap < NAMES ? names[cap] : "?");
+	for (int word = 0; word < 2; word++)
+		data[word] = (struct __user_cap_data_struct){
+			.effective = (uint32_t)(sets->effective >> (32 * word)),
+			.permitted = (uint32_t)(sets->permitted >> (32 * word)),
+			.inheritable = (uint32_t)(sets->inheritable >> (32 * word)),
+		};
+	if (syscall(SYS_capset, &header, data) == -1)
+		die_errno("is every effective capability also permitted and bounding?", "capset()");
+	/* Ambient: cleared, then each one asked for (it must be permitted and inheritable). */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 && errno != EINVAL)
+		die_errno(NULL, "prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
+	for (int cap = 0; cap <= last; cap++)
+		if ((sets->ambient & BIT(cap)) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) == -1)
+			die_errno("an ambient capability must be permitted and inheritable",
+				  "prctl(PR_CAP_AMBIENT_RAISE, %s)", cap < NAMES ? names[cap] : "?");
+	caps_format(sets->effective, kept, sizeof(kept));
+	trace("capabilities (OCI sets): effective %s", kept[0] ? kept : "none");
+}

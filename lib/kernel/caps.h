@@ -54,4 +54,15 @@ void caps_format(capset_t set, char *out, size_t size);
  */
 void caps_apply(capset_t keep);
 
+/* The five sets of an OCI process, each as config.json lists it. */
+struct capsets { capset_t bounding, effective, permitted, inheritable, ambient; };
+
+/*
+ * Child, last thing before execve(), for the OCI runtime: the caller's
+ * five sets exactly (bounding first, then capset(), then ambient). The
+ * caller chose them: nothing is added, and an inheritable set is taken as
+ * given (docker and podman send none since CVE-2022-24769). Dies on failure.
+ */
+void caps_apply_sets(const struct capsets *sets);
+
 #endif

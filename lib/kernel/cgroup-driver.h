@@ -18,6 +18,10 @@ struct cg_driver {
 	/* Make the group(s) of `id` in cg->paths, with `limits`; dies on failure.
 	 * Returns false when there is no group to make (no root, no delegation). */
 	bool (*create)(struct cgroup *cg, const char *id, const struct cg_limits *limits);
+	/* The OCI runtime's group at `path` (relative to the trees' roots), made
+	 * with its parents: 0, or -1 and *err. `open_only`: find it, make nothing. */
+	int (*create_at)(struct cgroup *cg, const char *path, const struct cg_limits *limits,
+			 bool open_only, struct error *err);
 	void (*read_usage)(const struct cgroup *cg, struct cg_usage *usage);
 	/* Every path where a group of `id` may be; how many. */
 	int (*leftover_paths)(const char *id, char paths[][PATH_MAX], int max);
@@ -33,5 +37,6 @@ long long cg_read_key(const char *dir, const char *file, const char *key);
 /* The single number in a file, or -1. */
 long long cg_read_number(const char *dir, const char *file);
 bool cg_has_file(const char *dir, const char *file);
+
 
 #endif

@@ -4,7 +4,9 @@
  */
 #define _GNU_SOURCE
 #include "kernel/cgroup-driver.h"
+#include "base/error.h"
 #include "base/log.h"
+#include "kernel/fs.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +15,8 @@
 #include <unistd.h>
 
 static const char *trees[] = { "memory", "cpu", "cpuacct", "pids", "devices" };
+/* The OCI runtime's groups: these, and the freezer for pause. */
+static const char *oci_trees[] = { "memory", "cpu", "cpuacct", "pids", "devices", "freezer" };
 
 static void add_tree(struct cgroup *cg, const char *controller, const char *id, bool required)
 {
@@ -90,6 +94,91 @@ static bool create(struct cgroup *cg, const char *id, const struct cg_limits *li
 	return true;
 }
 
+/* One OCI device rule as v1 writes it: "c 1:5 rwm", "a" for every device. */
+static int write_device_rule(const char *dir, const struct cg_device_rule *r, struct error *err)
+{
+	char line[96], major[24] = "*", minor[24] = "*";
+	const char *file = r->allow ? "devices.allow" : "devices.deny";
+
+	if (r->type == 'a' && r->major == -1 && r->minor == -1 && strcmp(r->access, "rwm") == 0)
+		snprintf(line, sizeof(line), "a");
+	else {
+		if (r->major >= 0)
+			snprintf(major, sizeof(major), "%lld", r->major);
+		if (r->minor >= 0)
+			snprintf(minor, sizeof(minor), "%lld", r->minor);
+		snprintf(line, sizeof(line), "%c %s:%s %s", r->type, major, minor, r->access);
+	}
+	if (cg_write(dir, file, line) == -1)
+		return error_errno(err, "write(\"%s/%s\", \"%s\")", dir, file, line);
+	return 0;
+}
+
+static int create_at(struct cgroup *cg, const char *path, const struct cg_limits *limits,
+		     bool open_only, struct error *err)
+{
+	char value[64];
+	const char *dir;
+
+	cg->npaths = 0;
+	cg->remove_parent = false;
+	for (size_t i = 0; i < sizeof(oci_trees) / sizeof(oci_trees[0]); i++) {
+		char tree[64];
+		char *group = cg->paths[cg->npaths];
+
+		snprintf(tree, sizeof(tree), CGROUP_ROOT "/%s", oci_trees[i]);
+		if (access(tree, F_OK) == -1)
+			continue;
+		if (snprintf(group, PATH_MAX, "%s/%s", tree, path) >= PATH_MAX)
+			return error_set(err, "cgroup path too long: %s", path);
+		if (open_only ? access(group, F_OK) == -1 : fs_make_path(group, 0755) == -1) {
+			if (open_only)
+				continue;
+			return error_errno(err, "mkdir(\"%s\")", group);
+		}
+		snprintf(cg->controllers[cg->npaths], sizeof(cg->controllers[0]), "%s", oci_trees[i]);
+		cg->npaths++;
+	}
+	if (open_only || limits == NULL)
+		return cg->npaths > 0 ? 0 : error_set(err, "no cgroup at %s", path);
+	trace("cgroup v1: %d groups at .../%s", cg->npaths, path);
+	if (limits->memory > 0) {
+		if ((dir = path_of(cg, "memory")) == NULL)
+			return error_set(err, "a memory limit needs the memory controller: see make doctor");
+		snprintf(value, sizeof(value), "%lld", limits->memory);
+		if (cg_write(dir, "memory.limit_in_bytes", value) == -1)
+			return error_errno(err, "write(\"%s/memory.limit_in_bytes\", %s)", dir, value);
+	}
+	if (limits->cpus > 0) {
+		if ((dir = path_of(cg, "cpu")) == NULL)
+			return error_set(err, "a CPU limit needs the cpu controller: see make doctor");
+		snprintf(value, sizeof(value), "%ld", (long)(limits->cpus * CPU_PERIOD_US));
+		if (cg_write(dir, "cpu.cfs_period_us", "100000") == -1 ||
+		    cg_write(dir, "cpu.cfs_quota_us", value) == -1)
+			return error_errno(err, "write(\"%s/cpu.cfs_quota_us\", %s)", dir, value);
+	}
+	if (limits->cpu_shares > 0 && (dir = path_of(cg, "cpu"))) {
+		snprintf(value, sizeof(value), "%llu", (unsigned long long)limits->cpu_shares);
+		if (cg_write(dir, "cpu.shares", value) == -1)
+			return error_errno(err, "write(\"%s/cpu.shares\", %s)", dir, value);
+	}
+	if (limits->pids > 0) {
+		if ((dir = path_of(cg, "pids")) == NULL)
+			return error_set(err, "a pids limit needs the pids controller: see make doctor");
+		snprintf(value, sizeof(value), "%ld", limits->pids);
+		if (cg_write(dir, "pids.max", value) == -1)
+			return error_errno(err, "write(\"%s/pids.max\", %s)", dir, value);
+	}
+	if (limits->ndevices > 0) {
+		if ((dir = path_of(cg, "devices")) == NULL)
+			return error_set(err, "device rules need the devices controller: see make doctor");
+		for (int i = 0; i < limits->ndevices; i++)
+			if (write_device_rule(dir, &limits->devices[i], err) == -1)
+				return -1;
+	}
+	return 0;
+}
+
 static void read_usage(const struct cgroup *cg, struct cg_usage *usage)
 {
 	const char *dir;
@@ -121,6 +210,7 @@ const struct cg_driver cg_v1_driver = {
 	.has_kill_file = false,
 	.mountable = false,
 	.create = create,
+	.create_at = create_at,
 	.read_usage = read_usage,
 	.leftover_paths = leftover_paths,
 };

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -103,6 +104,176 @@ static void deny_block_devices(const char *path)
 	close(group);
 	close(prog);
 	trace("bpf(BPF_PROG_ATTACH, BPF_CGROUP_DEVICE): no block device in %s", path);
+}
+
+/* ---- the OCI runtime's device rules, as one BPF program ---------------------
+ *
+ * v1 keeps the rules in the kernel's own list; v2 runs a program on every
+ * access. So the rules become code: the last rule first, each a block that
+ * jumps to the next block when the device does not match, and returns its
+ * answer when it does; no rule matches: denied (docker's list starts with
+ * "deny everything" anyway).
+ */
+#define DEV_RULE_MAX_INSNS 12
+
+static int rule_block(const struct cg_device_rule *r, struct bpf_insn *out)
+{
+	struct bpf_insn *start = out, *jumps[4];
+	int njumps = 0;
+	int access = 0;
+
+	for (const char *a = r->access; *a; a++)
+		access |= *a == 'r' ? BPF_DEVCG_ACC_READ : *a == 'w' ? BPF_DEVCG_ACC_WRITE
+							: BPF_DEVCG_ACC_MKNOD;
+	if (r->type != 'a') {
+		jumps[njumps++] = out;
+		*out++ = (struct bpf_insn){ .code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = BPF_REG_2,
+					    .imm = r->type == 'b' ? BPF_DEVCG_DEV_BLOCK
+								  : BPF_DEVCG_DEV_CHAR };
+	}
+	if (access != (BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD)) {
+		/* r1 = asked & ~allowed: anything left is not covered by this rule */
+		*out++ = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_1,
+					    .src_reg = BPF_REG_3 };
+		*out++ = (struct bpf_insn){ .code = BPF_ALU64 | BPF_AND | BPF_K, .dst_reg = BPF_REG_1,
+					    .imm = ~access & 7 };
+		jumps[njumps++] = out;
+		*out++ = (struct bpf_insn){ .code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = BPF_REG_1,
+					    .imm = 0 };
+	}
+	if (r->major >= 0) {
+		jumps[njumps++] = out;
+		*out++ = (struct bpf_insn){ .code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = BPF_REG_4,
+					    .imm = (int)r->major };
+	}
+	if (r->minor >= 0) {
+		jumps[njumps++] = out;
+		*out++ = (struct bpf_insn){ .code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = BPF_REG_5,
+					    .imm = (int)r->minor };
+	}
+	*out++ = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0,
+				    .imm = r->allow };
+	*out++ = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
+	/* A mismatch jumps past the end of this block: to the next rule. */
+	for (int i = 0; i < njumps; i++)
+		jumps[i]->off = (short)(out - jumps[i] - 1);
+	return out - start;
+}
+
+static int attach_device_rules(const char *path, const struct cg_limits *limits,
+			       struct error *err)
+{
+	size_t max = 6 + (size_t)limits->ndevices * DEV_RULE_MAX_INSNS;
+	struct bpf_insn *program = calloc(max, sizeof(*program)), *p = program;
+	union bpf_attr load = { .prog_type = BPF_PROG_TYPE_CGROUP_DEVICE };
+	union bpf_attr attach = { .attach_type = BPF_CGROUP_DEVICE };
+	int prog, group;
+
+	if (program == NULL)
+		return error_errno(err, "calloc() for the device program");
+	/* r2 = type, r3 = access, r4 = major, r5 = minor (struct bpf_cgroup_dev_ctx) */
+	*p++ = (struct bpf_insn){ .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = BPF_REG_2,
+				  .src_reg = BPF_REG_1 };
+	*p++ = (struct bpf_insn){ .code = BPF_ALU64 | BPF_AND | BPF_K, .dst_reg = BPF_REG_2,
+				  .imm = 0xffff };
+	*p++ = (struct bpf_insn){ .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = BPF_REG_3,
+				  .src_reg = BPF_REG_1 };
+	*p++ = (struct bpf_insn){ .code = BPF_ALU64 | BPF_RSH | BPF_K, .dst_reg = BPF_REG_3,
+				  .imm = 16 };
+	*p++ = (struct bpf_insn){ .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = BPF_REG_4,
+				  .src_reg = BPF_REG_1, .off = 4 };
+	*p++ = (struct bpf_insn){ .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = BPF_REG_5,
+				  .src_reg = BPF_REG_1, .off = 8 };
+	for (int i = limits->ndevices - 1; i >= 0; i--)
+		p += rule_block(&limits->devices[i], p);
+	*p++ = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 };
+	*p++ = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
+
+	load.insns = (unsigned long)program;
+	load.insn_cnt = p - program;
+	load.license = (unsigned long)"GPL";
+	prog = syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof(load));
+	free(program);
+	if (prog == -1)
+		return error_errno(err, "bpf(BPF_PROG_LOAD) of %d device rules for %s",
+				   limits->ndevices, path);
+	group = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (group == -1) {
+		close(prog);
+		return error_errno(err, "open(\"%s\")", path);
+	}
+	attach.target_fd = group;
+	attach.attach_bpf_fd = prog;
+	if (syscall(SYS_bpf, BPF_PROG_ATTACH, &attach, sizeof(attach)) == -1) {
+		error_errno(err, "bpf(BPF_PROG_ATTACH) of the device rules to %s", path);
+		close(group);
+		close(prog);
+		return -1;
+	}
+	close(group);
+	close(prog);
+	trace("bpf(BPF_PROG_ATTACH, BPF_CGROUP_DEVICE): %d device rules on %s",
+	      limits->ndevices, path);
+	return 0;
+}
+
+static int create_at(struct cgroup *cg, const char *path, const struct cg_limits *limits,
+		     bool open_only, struct error *err)
+{
+	char *group = cg->paths[0], value[64];
+
+	cg->npaths = 0;
+	cg->remove_parent = false;
+	if (snprintf(group, PATH_MAX, CGROUP_ROOT "/%s", path) >= PATH_MAX)
+		return error_set(err, "cgroup path too long: %s", path);
+	if (open_only) {
+		if (access(group, F_OK) == -1)
+			return error_errno(err, "%s", group);
+		cg->npaths = 1;
+		return 0;
+	}
+	/* Each parent hands the controllers down (cgroup.subtree_control). */
+	for (char *slash = group + strlen(CGROUP_ROOT); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(group, 0755) == -1 && errno != EEXIST) {
+			error_errno(err, "mkdir(\"%s\")", group);
+			*slash = '/';
+			return -1;
+		}
+		enable_controllers(group, limits);
+		*slash = '/';
+	}
+	if (mkdir(group, 0755) == -1 && errno != EEXIST)
+		return error_errno(err, "mkdir(\"%s\")", group);
+	cg->npaths = 1;
+	trace("mkdir(\"%s\")", group);
+	if (limits->memory > 0) {
+		snprintf(value, sizeof(value), "%lld", limits->memory);
+		if (cg_write(group, "memory.max", value) == -1)
+			return error_errno(err, "write(\"%s/memory.max\", %s)", group, value);
+	}
+	if (limits->cpus > 0) {
+		snprintf(value, sizeof(value), "%ld %d", (long)(limits->cpus * CPU_PERIOD_US),
+			 CPU_PERIOD_US);
+		if (cg_write(group, "cpu.max", value) == -1)
+			return error_errno(err, "write(\"%s/cpu.max\", %s)", group, value);
+	}
+	if (limits->cpu_shares > 0) {
+		/* v1's shares (2..262144) on v2's weight (1..10000), as runc maps them. */
+		unsigned long long shares = limits->cpu_shares < 2 ? 2 : limits->cpu_shares;
+
+		snprintf(value, sizeof(value), "%llu", 1 + ((shares - 2) * 9999) / 262142);
+		if (cg_write(group, "cpu.weight", value) == -1)
+			return error_errno(err, "write(\"%s/cpu.weight\", %s)", group, value);
+	}
+	if (limits->pids > 0) {
+		snprintf(value, sizeof(value), "%ld", limits->pids);
+		if (cg_write(group, "pids.max", value) == -1)
+			return error_errno(err, "write(\"%s/pids.max\", %s)", group, value);
+	}
+	if (limits->ndevices > 0 && attach_device_rules(group, limits, err) == -1)
+		return -1;
+	return 0;
 }
 
 /* The group this process is in, as a path under /sys/fs/cgroup; false if unknown. */
@@ -225,6 +396,7 @@ const struct cg_driver cg_v2_driver = {
 	.has_kill_file = true,
 	.mountable = true,
 	.create = create,
+	.create_at = create_at,
 	.read_usage = read_usage,
 	.leftover_paths = leftover_paths,
 };

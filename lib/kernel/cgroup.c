@@ -275,3 +275,111 @@ void cg_remove_leftovers(const char *id)
 			remove_parent_if_empty(paths[i]);
 	}
 }
+
+/* ---- the OCI runtime's groups ---------------------------------------------- */
+
+/* cgroupsPath is relative to the roots of the trees: no "..", nothing odd. */
+static int check_group_path(const char *path, struct error *err)
+{
+	if (path[0] == '\0' || strstr(path, "..") || strchr(path, '\n'))
+		return error_set(err, "cgroupsPath %s is not a path under the cgroup roots",
+				 quote(path));
+	return 0;
+}
+
+int cg_create_at(struct cgroup *cg, const char *path, const struct cg_limits *limits,
+		 struct error *err)
+{
+	memset(cg, 0, sizeof(*cg));
+	while (*path == '/')
+		path++;
+	if (check_group_path(path, err) == -1)
+		return -1;
+	cg->driver = host_driver();
+	if (cg->driver->create_at(cg, path, limits, false, err) == -1) {
+		cg_destroy(cg);
+		return -1;
+	}
+	return 0;
+}
+
+bool cg_open_at(struct cgroup *cg, const char *path)
+{
+	struct error err;
+
+	memset(cg, 0, sizeof(*cg));
+	while (*path == '/')
+		path++;
+	if (check_group_path(path, &err) == -1)
+		return false;
+	cg->driver = host_driver();
+	if (cg->driver->create_at(cg, path, NULL, true, &err) == -1 || cg->npaths == 0) {
+		cg->driver = NULL;
+		return false;
+	}
+	return true;
+}
+
+int cg_list_pids(const struct cgroup *cg, pid_t *pids, int max)
+{
+	char path[PATH_MAX + 32];
+	int n = 0, pid;
+	FILE *f;
+
+	if (cg->driver == NULL || cg->npaths == 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg->paths[0]);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (n < max && fscanf(f, "%d", &pid) == 1)
+		pids[n++] = pid;
+	fclose(f);
+	return n;
+}
+
+/* v2: cgroup.freeze in the group; v1: freezer.state in the freezer tree. */
+static const char *freezer_dir(const struct cgroup *cg)
+{
+	if (cg->driver == &cg_v2_driver)
+		return cg->paths[0];
+	for (int i = 0; i < cg->npaths; i++)
+		if (strcmp(cg->controllers[i], "freezer") == 0)
+			return cg->paths[i];
+	return NULL;
+}
+
+int cg_freeze(const struct cgroup *cg, bool frozen, struct error *err)
+{
+	const char *dir = cg->driver ? freezer_dir(cg) : NULL;
+	bool v2 = cg->driver == &cg_v2_driver;
+	const char *file = v2 ? "cgroup.freeze" : "freezer.state";
+	const char *value = v2 ? (frozen ? "1" : "0") : (frozen ? "FROZEN" : "THAWED");
+
+	if (dir == NULL)
+		return error_set(err, "this host has no cgroup freezer for the container");
+	if (cg_write(dir, file, value) == -1)
+		return error_errno(err, "write(\"%s/%s\", %s)", dir, file, value);
+	/* The kernel freezes in the background: wait until it says so (2 s at most). */
+	for (int tries = 0; tries < 200 && cg_is_frozen(cg) != frozen; tries++)
+		usleep(10000);
+	return 0;
+}
+
+bool cg_is_frozen(const struct cgroup *cg)
+{
+	const char *dir = cg->driver ? freezer_dir(cg) : NULL;
+	char path[PATH_MAX + 32], state[32] = "";
+	FILE *f;
+
+	if (dir == NULL)
+		return false;
+	if (cg->driver == &cg_v2_driver)
+		return cg_read_key(dir, "cgroup.events", "frozen") == 1;
+	snprintf(path, sizeof(path), "%s/freezer.state", dir);
+	if ((f = fopen(path, "re")) == NULL)
+		return false;
+	if (fscanf(f, "%31s", state) != 1)
+		state[0] = '\0';
+	fclose(f);
+	return strcmp(state, "FROZEN") == 0;
+}

@@ -26,7 +26,19 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
+
+#include "base/error.h"
+
+/* An OCI device rule (linux.resources.devices): allow or deny access "rwm"
+ * to devices of one type ('a' all, 'c', 'b') and number (-1: any). */
+struct cg_device_rule {
+	bool allow;
+	char type;
+	long long major, minor;
+	char access[4];
+};
 
 struct cg_limits {
 	long long memory;   /* bytes; 0: no limit */
@@ -34,6 +46,11 @@ struct cg_limits {
 	long pids;          /* processes; 0: no limit */
 	bool no_block_devices;  /* 08: no block device may be opened inside (docker's
 				 * device rules): v1's devices controller, v2's BPF */
+	/* The OCI runtime: these rules, in order, the last one that matches
+	 * decides (v1: devices.allow/deny; v2: a BPF program made from them). */
+	const struct cg_device_rule *devices;
+	int ndevices;
+	uint64_t cpu_shares;            /* OCI cpu.shares (v1's unit; v2: cpu.weight); 0: unset */
 };
 
 struct cg_usage {
@@ -44,7 +61,7 @@ struct cg_usage {
 	bool oom_killed;         /* the OOM killer struck inside */
 };
 
-#define CG_MAX_HIERARCHIES 5
+#define CG_MAX_HIERARCHIES 8
 
 struct cg_driver;
 
@@ -94,5 +111,31 @@ int cg_destroy(struct cgroup *cg);
 
 /* The sweep: kill and remove whatever group container `id` may have left. */
 void cg_remove_leftovers(const char *id);
+
+/* ---- the OCI runtime: a group where the caller says ------------------------
+ *
+ * docker, podman and containerd name the group in config.json's
+ * cgroupsPath ("/docker/<id>", "/default/<id>"), relative to the root of
+ * each tree, and the group outlives the `create` that made it: `delete`
+ * removes it. So these take a path, and register no cleanup at exit.
+ */
+
+/* Make the group at PATH, its parents too, with `limits`: 0, or -1 and *err. */
+int cg_create_at(struct cgroup *cg, const char *path, const struct cg_limits *limits,
+		 struct error *err);
+
+/* The group at PATH as it exists now (for delete, kill --all, ps, pause):
+ * false if there is none. */
+bool cg_open_at(struct cgroup *cg, const char *path);
+
+/* The PIDs in the group (its first tree), at most MAX: how many, or -1. */
+int cg_list_pids(const struct cgroup *cg, pid_t *pids, int max);
+
+/* Freeze (true) or thaw every process of the group: 0, or -1 and *err
+ * (there is no freezer on this host). */
+int cg_freeze(const struct cgroup *cg, bool frozen, struct error *err);
+
+/* Is the group frozen now? */
+bool cg_is_frozen(const struct cgroup *cg);
 
 #endif

@@ -36,6 +36,25 @@ void fs_enter_chroot(const char *root)
 /* ---- mount(2), traced as given ------------------------------------------- */
 
 /* "MS_NOSUID|MS_NODEV" for the flags we use; "0" for none. */
+int fs_make_path(const char *path, mode_t mode)
+{
+	char part[PATH_MAX];
+
+	if (snprintf(part, sizeof(part), "%s", path) >= (int)sizeof(part)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *slash = strchr(part + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(part, mode) == -1 && errno != EEXIST)
+			return -1;
+		*slash = '/';
+	}
+	if (mkdir(part, mode) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
 static void mount_flag_names(unsigned long flags, char *out, size_t size)
 {
 	static const struct { unsigned long flag; const char *name; } names[] = {

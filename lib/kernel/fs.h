@@ -20,6 +20,9 @@
 /* chroot(root), then chdir("/") so that "." is inside the new root too. */
 void fs_enter_chroot(const char *root);
 
+/* mkdir -p: PATH and its missing parents, each with MODE. 0, or -1 and errno. */
+int fs_make_path(const char *path, mode_t mode);
+
 /*
  * mount(2), and on success its --trace line with exactly the source, target,
  * type, flags and data it was given — what /proc/mounts then shows. -1 and

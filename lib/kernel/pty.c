@@ -44,8 +44,14 @@ int pty_become_controlling(int slave)
 
 int pty_send_fd(int sock, int fd)
 {
-	char byte = 'm', control[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	return pty_send_fd_named(sock, fd, "m");
+}
+
+int pty_send_fd_named(int sock, int fd, const char *name)
+{
+	char control[CMSG_SPACE(sizeof(int))];
+	size_t len = strlen(name);
+	struct iovec iov = { .iov_base = (void *)name, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
 			      .msg_controllen = sizeof(control) };
 	struct cmsghdr *cmsg;
@@ -56,7 +62,7 @@ int pty_send_fd(int sock, int fd)
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
 }
 
 int pty_receive_fd(int sock)

@@ -26,6 +26,9 @@ int pty_become_controlling(int slave);
 
 /* Pass an fd over a unix socket, and take it at the other end. */
 int pty_send_fd(int sock, int fd);
+/* The same, with the pty's NAME as the message (runc's console socket: the
+ * caller reads the name and exactly one fd from one message). */
+int pty_send_fd_named(int sock, int fd, const char *name);
 int pty_receive_fd(int sock);
 
 /* The user's terminal in raw mode (every key goes through as is), and back. */
