@@ -539,11 +539,12 @@ struct call {
 
 /*
  * Group the sorted rules by call. Two rules without comparisons that say
- * different things about one call: an error, as in libseccomp (which one
- * did the author mean?).
+ * different things about one call: the first one in the document decides,
+ * as the runtime-spec says and runc does (podman's profile allows setns in
+ * its long list, then refuses it in a later rule: the allow stands).
  */
-static int group_calls(const struct rules *rules, uint32_t default_action, struct call *calls,
-		       size_t *ncalls, struct error *err)
+static void group_calls(const struct rules *rules, uint32_t default_action, struct call *calls,
+			size_t *ncalls)
 {
 	size_t n = 0;
 
@@ -564,16 +565,15 @@ static int group_calls(const struct rules *rules, uint32_t default_action, struc
 				plain = r;
 				c->action = r->action;
 			} else if (r->action != plain->action) {
-				return json_errorf(err, r->where, "%s: %s here, but %s in %s",
-						   seccomp_syscall_name(c->nr),
-						   seccomp_action_name(r->action, a, sizeof(a)),
-						   seccomp_action_name(plain->action, b, sizeof(b)),
-						   json_path(plain->where, where, sizeof(where)));
+				trace("seccomp: %s: %s in %s is overruled by %s, the first rule",
+				      seccomp_syscall_name(c->nr),
+				      seccomp_action_name(r->action, a, sizeof(a)),
+				      json_path(r->where, where, sizeof(where)),
+				      seccomp_action_name(plain->action, b, sizeof(b)));
 			}
 		}
 	}
 	*ncalls = n;
-	return 0;
 }
 
 /*
@@ -598,10 +598,7 @@ static int write_program(struct rules *rules, uint32_t default_action,
 		qsort(rules->items, rules->count, sizeof(rules->items[0]), by_number);
 	if ((calls = calloc(rules->count + 1, sizeof(*calls))) == NULL)
 		return error_errno(err, "seccomp profile: the calls");
-	if (group_calls(rules, default_action, calls, &ncalls, err) == -1) {
-		free(calls);
-		return -1;
-	}
+	group_calls(rules, default_action, calls, &ncalls);
 
 	/* 1, 2 */
 	load(&p, offsetof(struct seccomp_data, arch));

@@ -295,16 +295,37 @@ static void write_id_map(pid_t pid, const char *file, const struct oci_id_map *m
 	close(fd);
 }
 
-/* The pid file: the digits only, whole or not at all. */
-static void write_pid_file(const char *path, pid_t pid)
+/* The pid file: the digits only, whole or not at all. Its directory is
+ * opened first (exec writes it after joining the container's mounts). */
+struct pid_file { int dir; char name[NAME_MAX + 1]; };
+
+static void open_pid_file(const char *path, struct pid_file *pf)
 {
-	char tmp[PATH_MAX + 16], digits[16];
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+	if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	if (snprintf(pf->name, sizeof(pf->name), "%s", slash ? slash + 1 : path) >=
+	    (int)sizeof(pf->name) || pf->name[0] == '\0')
+		die("--pid-file %s: not a file name", quote(path));
+	pf->dir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pf->dir == -1)
+		die_errno(NULL, "open the directory of --pid-file %s", path);
+}
+
+static void write_pid_file(const struct pid_file *pf, pid_t pid)
+{
+	char tmp[NAME_MAX + 16], digits[16];
 	int fd, len = snprintf(digits, sizeof(digits), "%d", pid);
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1 || write(fd, digits, len) != len || close(fd) == -1 || rename(tmp, path) == -1)
-		die_errno(NULL, "write the pid file %s", path);
+	snprintf(tmp, sizeof(tmp), ".%.200s.tmp", pf->name);
+	fd = openat(pf->dir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1 || write(fd, digits, len) != len || close(fd) == -1 ||
+	    renameat(pf->dir, tmp, pf->dir, pf->name) == -1)
+		die_errno(NULL, "write the pid file %s", pf->name);
+	close(pf->dir);
 }
 
 static void copy_file(const char *from, const char *to)
@@ -345,6 +366,7 @@ static int create(int argc, char **argv)
 	struct init_args *a = calloc(1, sizeof(*a));
 	struct oci_spec *spec = calloc(1, sizeof(*spec));
 	struct oci_state st = { 0 };
+	struct pid_file pf = { .dir = -1 };
 	struct error err;
 	char path[PATH_MAX + 64], group[PATH_MAX], *state;
 	struct timespec now;
@@ -380,6 +402,8 @@ static int create(int argc, char **argv)
 		die("%s/config.json: process: missing (create needs the program to run)", bundle);
 	if (spec->process.terminal && console == NULL)
 		die("process.terminal is true: create needs --console-socket");
+	if (pid_file)
+		open_pid_file(pid_file, &pf);
 	if (!spec->process.terminal && console)
 		die("--console-socket was given, but process.terminal is false");
 	a->spec = spec;
@@ -473,7 +497,7 @@ static int create(int argc, char **argv)
 			die("the container's first process failed during its set-up (see above)");
 	}
 	if (pid_file)
-		write_pid_file(pid_file, a->child.pid);
+		write_pid_file(&pf, a->child.pid);
 	cleanup_forget();
 	trace("created %s: PID %d waits for start", id, a->child.pid);
 	return 0;
@@ -675,6 +699,7 @@ static int exec_command(int argc, char **argv)
 	int i, preserve_fds = 0, sock = -1, report[2], status;
 	char dir[PATH_MAX], byte;
 	struct oci_state st;
+	struct pid_file pf = { .dir = -1 };
 	struct cgroup cg;
 	struct error err;
 	pid_t pid;
@@ -725,6 +750,8 @@ static int exec_command(int argc, char **argv)
 				      : "--console-socket was given, but process.terminal is false");
 	if (console)
 		sock = connect_console(console);
+	if (pid_file)
+		open_pid_file(pid_file, &pf);
 
 	/* Join PID 1: its cgroup, then its namespaces, the user one first. */
 	if (cg_open_at(&cg, st.cgroup))
@@ -786,7 +813,7 @@ static int exec_command(int argc, char **argv)
 	}
 	close(report[0]);
 	if (pid_file)
-		write_pid_file(pid_file, pid);
+		write_pid_file(&pf, pid);
 	json_free(process_doc);
 	if (detach)
 		return 0;
