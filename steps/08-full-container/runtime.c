@@ -29,7 +29,8 @@
  * "created" is a process that exists, in its namespaces and cgroup, with
  * its mounts made, that has not yet run one instruction of the image.
  *
- * Try:  sudo build/08-runtime spec-bundle /tmp/b     (a bundle of build/rootfs)
+ * Try:  mkdir /tmp/b && cp -a build/rootfs /tmp/b/rootfs
+ *       build/08-runtime spec --bundle /tmp/b     (then set "terminal": false)
  *       sudo build/08-runtime create --bundle /tmp/b demo
  *       sudo build/08-runtime state demo; sudo build/08-runtime start demo
  *       sudo build/08-runtime delete --force demo
@@ -922,6 +923,80 @@ static int features(int argc, char **argv)
 	return 0;
 }
 
+/* spec: a config.json to start from (runc spec's defaults): rootfs "rootfs", sh on a
+ * terminal, the usual mounts, new namespaces, 3 capabilities, masked paths. */
+static const char default_spec[] =
+	"{\n"
+	"  \"ociVersion\": \"1.2.0\",\n"
+	"  \"process\": {\n"
+	"    \"terminal\": true,\n"
+	"    \"user\": { \"uid\": 0, \"gid\": 0 },\n"
+	"    \"args\": [\"sh\"],\n"
+	"    \"env\": [\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\", "
+	"\"TERM=xterm\"],\n"
+	"    \"cwd\": \"/\",\n"
+	"    \"capabilities\": {\n"
+	"      \"bounding\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"],\n"
+	"      \"effective\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"],\n"
+	"      \"permitted\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"]\n"
+	"    },\n"
+	"    \"rlimits\": [{ \"type\": \"RLIMIT_NOFILE\", \"hard\": 1024, \"soft\": 1024 }],\n"
+	"    \"noNewPrivileges\": true\n"
+	"  },\n"
+	"  \"root\": { \"path\": \"rootfs\", \"readonly\": true },\n"
+	"  \"hostname\": \"stepbox\",\n"
+	"  \"mounts\": [\n"
+	"    { \"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\" },\n"
+	"    { \"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\",\n"
+	"      \"options\": [\"nosuid\", \"strictatime\", \"mode=755\", \"size=65536k\"] },\n"
+	"    { \"destination\": \"/dev/pts\", \"type\": \"devpts\", \"source\": \"devpts\",\n"
+	"      \"options\": [\"nosuid\", \"noexec\", \"newinstance\", \"ptmxmode=0666\", "
+	"\"mode=0620\"] },\n"
+	"    { \"destination\": \"/dev/shm\", \"type\": \"tmpfs\", \"source\": \"shm\",\n"
+	"      \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"mode=1777\", \"size=65536k\"] },\n"
+	"    { \"destination\": \"/dev/mqueue\", \"type\": \"mqueue\", \"source\": \"mqueue\",\n"
+	"      \"options\": [\"nosuid\", \"noexec\", \"nodev\"] },\n"
+	"    { \"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\",\n"
+	"      \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"ro\"] },\n"
+	"    { \"destination\": \"/sys/fs/cgroup\", \"type\": \"cgroup\", \"source\": \"cgroup\",\n"
+	"      \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"relatime\", \"ro\"] },\n"
+	"    { \"destination\": \"/tmp\", \"type\": \"tmpfs\", \"source\": \"tmpfs\",\n"
+	"      \"options\": [\"nosuid\", \"nodev\", \"mode=1777\"] }\n"
+	"  ],\n"
+	"  \"linux\": {\n"
+	"    \"resources\": { \"devices\": [{ \"allow\": false, \"access\": \"rwm\" }] },\n"
+	"    \"namespaces\": [{ \"type\": \"pid\" }, { \"type\": \"network\" }, "
+	"{ \"type\": \"ipc\" }, { \"type\": \"uts\" }, { \"type\": \"mount\" }, "
+	"{ \"type\": \"cgroup\" }],\n"
+	"    \"maskedPaths\": [\"/proc/acpi\", \"/proc/asound\", \"/proc/kcore\", "
+	"\"/proc/keys\", \"/proc/latency_stats\", \"/proc/timer_list\", "
+	"\"/proc/timer_stats\", \"/proc/sched_debug\", \"/sys/firmware\", "
+	"\"/proc/scsi\"],\n"
+	"    \"readonlyPaths\": [\"/proc/bus\", \"/proc/fs\", \"/proc/irq\", "
+	"\"/proc/sys\", \"/proc/sysrq-trigger\"]\n"
+	"  }\n"
+	"}\n";
+
+static int spec_command(int argc, char **argv)
+{
+	const char *bundle = ".";
+	char path[PATH_MAX + 16];
+	int i, fd;
+
+	for (i = 1; i < argc; i++)
+		if (!option(argc, argv, &i, "--bundle", &bundle) &&
+		    !option(argc, argv, &i, "-b", &bundle))
+			unknown_option("spec", argv[i]);
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd == -1)
+		die_errno(errno == EEXIST ? "remove it first" : NULL, "create %s", path);
+	if (write(fd, default_spec, sizeof(default_spec) - 1) != sizeof(default_spec) - 1 ||
+	    close(fd) == -1)
+		die_errno(NULL, "write %s", path);
+	return 0;
+}
+
 /* ---- the command line ------------------------------------------------------------------ */
 
 static void usage(FILE *out)
@@ -936,7 +1011,8 @@ static void usage(FILE *out)
 		"  kill [--all] ID [SIGNAL]   delete [--force] ID\n"
 		"  exec [--process F | ID CMD...] [--pid-file F] [--detach] [--console-socket S]\n"
 		"       [--preserve-fds N] ID\n"
-		"  ps [--format json|table] ID    pause ID    resume ID    features\n\n"
+		"  ps [--format json|table] ID    pause ID    resume ID    features\n"
+		"  spec [--bundle DIR]        write a config.json to start from (rootfs: DIR/rootfs)\n\n"
 		"Global options: --root DIR (the state; default %s)\n"
 		"  --log FILE  --log-format text|json  --debug  --trace  --version\n",
 		log_progname(), state_root);
@@ -948,7 +1024,7 @@ int main(int argc, char **argv)
 		{ "create", create }, { "start", start },     { "state", state },
 		{ "kill", kill_command }, { "delete", delete }, { "exec", exec_command },
 		{ "ps", ps },         { "pause", pause_command }, { "resume", resume },
-		{ "features", features },
+		{ "features", features }, { "spec", spec_command },
 	};
 	static char default_root[PATH_MAX];
 	const char *log_path = NULL, *log_format = "text";
