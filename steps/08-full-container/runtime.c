@@ -72,6 +72,9 @@
 
 #define VERSION "stepbox 08-runtime 1.0 (OCI runtime spec 1.2.0)"
 
+/* Our cgroup parent when config.json names none; removed by the last delete. */
+#define DEFAULT_CGROUP_PARENT "/stepbox-runtime"
+
 /* The global flags, given before the command (as containerd and podman do). */
 static const char *state_root;      /* --root */
 
@@ -440,18 +443,37 @@ static int create(int argc, char **argv)
 	if (spec->cgroups_path && spec->cgroups_path[0])
 		snprintf(group, sizeof(group), "%s", spec->cgroups_path);
 	else
-		snprintf(group, sizeof(group), "/stepbox-runtime/%s", id);
+		snprintf(group, sizeof(group), DEFAULT_CGROUP_PARENT "/%s", id);
 	if (strchr(group, ':'))
 		die("linux.cgroupsPath %s is systemd's slice:prefix:name form: stepbox manages "
 		    "cgroupfs paths only (use the cgroupfs driver, not --systemd-cgroup)", quote(group));
 	if (cg_create_at(&a->cg, group, &spec->limits, &err) == -1)
+		error_die(&err);
+	a->cg.remove_parent = strncmp(group, DEFAULT_CGROUP_PARENT "/", 17) == 0;
+
+	/* The state, written now (no PID yet: "stopped"), so that a create killed
+	 * from here on leaves what delete --force needs: the cgroup's path. */
+	snprintf(st.id, sizeof(st.id), "%s", id);
+	snprintf(st.bundle, sizeof(st.bundle), "%s", spec->bundle);
+	snprintf(st.rootfs, sizeof(st.rootfs), "%.4000s", spec->root);
+	snprintf(st.cgroup, sizeof(st.cgroup), "%s", group);
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	i = strftime(st.created, sizeof(st.created), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(st.created + i, sizeof(st.created) - i, ".%09ldZ", now.tv_nsec);
+	st.created_ns = now.tv_sec * 1000000000LL + now.tv_nsec;
+	if (oci_state_write(a->dir, &st, &err) == -1)
 		error_die(&err);
 
 	/* 02-06: the new namespaces, PID 1 in them (the cgroup one it makes
 	 * itself, once it is in its group). */
 	join_namespaces(spec);
 	proc_clone(&a->child, spec->clone_flags & ~CLONE_NEWCGROUP, container_init, a);
+	/* PID 1 has its copies of these; ours would only keep them open. */
 	close(a->ready[1]);
+	close(a->fifo);
+	if (a->console != -1)
+		close(a->console);
 	cg_attach(&a->cg, a->child.pid);
 	if (spec->clone_flags & CLONE_NEWUSER) {
 		write_id_map(a->child.pid, "uid_map", spec->uid_maps, spec->nuid_maps);
@@ -465,18 +487,9 @@ static int create(int argc, char **argv)
 			die_errno(NULL, "write %s", path);
 	}
 
-	/* The state, before the hooks: they may ask for it (docker's network hook does). */
-	snprintf(st.id, sizeof(st.id), "%s", id);
+	/* The state again, with PID 1: the hooks may ask for it (docker's network hook does). */
 	st.pid = a->child.pid;
 	st.pid_start = proc_start_time(a->child.pid);
-	snprintf(st.bundle, sizeof(st.bundle), "%s", spec->bundle);
-	snprintf(st.rootfs, sizeof(st.rootfs), "%.4000s", spec->root);
-	snprintf(st.cgroup, sizeof(st.cgroup), "%s", group);
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	i = strftime(st.created, sizeof(st.created), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(st.created + i, sizeof(st.created) - i, ".%09ldZ", now.tv_nsec);
-	st.created_ns = now.tv_sec * 1000000000LL + now.tv_nsec;
 	if (oci_state_write(a->dir, &st, &err) == -1)
 		error_die(&err);
 	state = state_json(a->dir, &st, OCI_CREATING);
@@ -673,8 +686,11 @@ static int delete(int argc, char **argv)
 		kill_and_wait(&st, dir);
 
 	/* What is left: every process of the group, the group, the state. */
-	if (cg_open_at(&cg, st.cgroup) && cg_destroy(&cg) == -1)
-		warn("container %s: its cgroup %s stays", id, st.cgroup);
+	if (cg_open_at(&cg, st.cgroup)) {
+		cg.remove_parent = strncmp(st.cgroup, DEFAULT_CGROUP_PARENT "/", 17) == 0;
+		if (cg_destroy(&cg) == -1)
+			warn("container %s: its cgroup %s stays", id, st.cgroup);
+	}
 	if (oci_spec_read(dir, spec, &err) == 0) {
 		state = state_json(dir, &st, OCI_STOPPED);
 		if (oci_run_hooks(spec, HOOK_POSTSTOP, state, &err) == -1)
