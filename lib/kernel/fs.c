@@ -303,6 +303,46 @@ void fs_check_cwd_inside(const char *path)
 		die("the working directory %s is outside the container's root", quote(path));
 }
 
+void fs_mask_path(const char *path)
+{
+	struct stat st, null;
+	char source[64];
+	int fd;
+
+	if (lstat(path, &st) == -1)
+		return;   /* not on this kernel: nothing to hide */
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  "size=0,mode=555") == -1)
+			die_errno(NULL, "mask %s with an empty tmpfs", path);
+		return;
+	}
+	/* The null device we bind is checked to be one: opened without
+	 * following a symlink, char 1:3 (CVE-2025-31133). */
+	fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &null) == -1)
+		die_errno("masking needs the container's /dev/null", "open(\"/dev/null\")");
+	if (!S_ISCHR(null.st_mode) || null.st_rdev != makedev(1, 3))
+		die("/dev/null in the container is not the null device (char 1:3): refusing to "
+		    "bind it on %s (CVE-2025-31133)", path);
+	snprintf(source, sizeof(source), "/proc/self/fd/%d", fd);
+	if (mount(source, path, NULL, MS_BIND, NULL) == -1)
+		die_errno(NULL, "mask %s with /dev/null", path);
+	close(fd);
+}
+
+void fs_make_readonly(const char *path)
+{
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+
+	if (access(path, F_OK) == -1)
+		return;
+	/* A bind of itself, then read-only: only this mount, not /proc. */
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) == -1 ||
+	    mount_setattr(AT_FDCWD, path, AT_RECURSIVE, &ro, sizeof(ro)) == -1)
+		die_errno(NULL, "make %s read-only", path);
+}
+
 void fs_mask_paths(void)
 {
 	static const char *const masked[] = {
@@ -313,30 +353,11 @@ void fs_mask_paths(void)
 	static const char *const readonly[] = {
 		"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 	};
-	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
-	struct stat st;
 
-	for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {
-		int err;
-
-		if (stat(masked[i], &st) == -1)
-			continue; /* not on this kernel */
-		if (S_ISDIR(st.st_mode))
-			err = mount("tmpfs", masked[i], "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV |
-				    MS_NOEXEC, "size=0,mode=555");
-		else
-			err = mount("/dev/null", masked[i], NULL, MS_BIND, NULL);
-		if (err == -1)
-			die_errno(NULL, "mask %s", masked[i]);
-	}
-	for (size_t i = 0; i < sizeof(readonly) / sizeof(readonly[0]); i++) {
-		if (stat(readonly[i], &st) == -1)
-			continue;
-		/* A bind of itself, then read-only: only this mount, not /proc. */
-		if (mount(readonly[i], readonly[i], NULL, MS_BIND | MS_REC, NULL) == -1 ||
-		    mount_setattr(AT_FDCWD, readonly[i], AT_RECURSIVE, &ro, sizeof(ro)) == -1)
-			die_errno(NULL, "make %s read-only", readonly[i]);
-	}
+	for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++)
+		fs_mask_path(masked[i]);
+	for (size_t i = 0; i < sizeof(readonly) / sizeof(readonly[0]); i++)
+		fs_make_readonly(readonly[i]);
 	trace("masked %zu paths of /proc and /sys, %zu read-only",
 	      sizeof(masked) / sizeof(masked[0]), sizeof(readonly) / sizeof(readonly[0]));
 }

@@ -110,6 +110,13 @@ void fs_enter_workdir(const char *path);
  */
 void fs_mask_paths(void);
 
+/* One of them: PATH hidden (the checked /dev/null on a file, CVE-2025-31133;
+ * an empty read-only tmpfs on a directory), or made read-only. A path that
+ * does not exist is skipped. The OCI runtime calls them for config.json's
+ * maskedPaths and readonlyPaths. */
+void fs_mask_path(const char *path);
+void fs_make_readonly(const char *path);
+
 /*
  * A tmpfs /dev with null, zero, full, random, urandom, tty, a private devpts,
  * /dev/shm and the usual links. Call it between fs_pivot_into() and

@@ -382,35 +382,9 @@ void oci_rootfs_pivot(const struct oci_spec *spec, bool no_pivot)
 	trace("pivot_root into %s", spec->root);
 }
 
-void oci_mask_path(const char *path)
-{
-	struct stat st, null;
-	char source[64];
-	int fd;
-
-	if (lstat(path, &st) == -1)
-		return;   /* not on this kernel: nothing to hide */
-	if (S_ISDIR(st.st_mode)) {
-		if (mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			  "size=0,mode=555") == -1)
-			die_errno(NULL, "mask %s with an empty tmpfs", path);
-		return;
-	}
-	fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1 || fstat(fd, &null) == -1)
-		die_errno("maskedPaths need the container's /dev/null", "open(\"/dev/null\")");
-	if (!S_ISCHR(null.st_mode) || null.st_rdev != makedev(1, 3))
-		die("/dev/null in the container is not the null device (char 1:3): refusing to "
-		    "bind it on %s (CVE-2025-31133)", path);
-	fd_path(fd, source, sizeof(source));
-	if (mount(source, path, NULL, MS_BIND, NULL) == -1)
-		die_errno(NULL, "mask %s with /dev/null", path);
-	close(fd);
-}
 
 void oci_rootfs_finish(const struct oci_spec *spec)
 {
-	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
 	char path[PATH_MAX];
 
 	/* sysctls first: /proc/sys is about to become read-only. */
@@ -430,15 +404,9 @@ void oci_rootfs_finish(const struct oci_spec *spec)
 		close(fd);
 	}
 	for (int i = 0; i < spec->nmasked; i++)
-		oci_mask_path(spec->masked[i]);
-	for (int i = 0; i < spec->nreadonly; i++) {
-		if (access(spec->readonly[i], F_OK) == -1)
-			continue;
-		/* A bind of itself, then read-only: only this mount, not /proc. */
-		if (mount(spec->readonly[i], spec->readonly[i], NULL, MS_BIND | MS_REC, NULL) == -1 ||
-		    mount_setattr(AT_FDCWD, spec->readonly[i], AT_RECURSIVE, &ro, sizeof(ro)) == -1)
-			die_errno(NULL, "make %s read-only", spec->readonly[i]);
-	}
+		fs_mask_path(spec->masked[i]);
+	for (int i = 0; i < spec->nreadonly; i++)
+		fs_make_readonly(spec->readonly[i]);
 	trace("masked %d paths, %d read-only", spec->nmasked, spec->nreadonly);
 	if (spec->root_readonly &&
 	    mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags("/"), NULL) == -1)

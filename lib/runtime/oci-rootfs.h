@@ -14,8 +14,9 @@
  *                          RESOLVE_IN_ROOT: a symlink in the image cannot
  *                          point a mount at the host); then /dev's nodes
  *   oci_rootfs_pivot()     pivot_root into it, the old root detached
- *   oci_rootfs_finish()    masked and read-only paths, a read-only root,
- *                          sysctls, the root's propagation
+ *   oci_rootfs_finish()    sysctls, masked and read-only paths (the same
+ *                          lib/kernel/fs calls as run's), a read-only
+ *                          root, the root's propagation
  *
  * Every function dies (exit 125, with the path and a hint) on failure:
  * they run in the container's first process, and its death fails create.
@@ -31,12 +32,5 @@ void oci_rootfs_mount_all(const struct oci_spec *spec, const struct cgroup *cg);
 void oci_rootfs_pivot(const struct oci_spec *spec, bool no_pivot);
 void oci_rootfs_finish(const struct oci_spec *spec);
 
-/*
- * Mask PATH with the null device (a file) or an empty read-only tmpfs (a
- * directory). The /dev/null used is checked to be the real one, char 1:3
- * (CVE-2025-31133: a container that replaced its /dev/null by a symlink
- * could otherwise have the runtime bind a host file of its choice).
- */
-void oci_mask_path(const char *path);
 
 #endif
