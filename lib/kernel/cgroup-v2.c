@@ -111,8 +111,9 @@ static void deny_block_devices(const char *path)
  * v1 keeps the rules in the kernel's own list; v2 runs a program on every
  * access. So the rules become code: the last rule first, each a block that
  * jumps to the next block when the device does not match, and returns its
- * answer when it does; no rule matches: denied (docker's list starts with
- * "deny everything" anyway).
+ * answer when it does. No rule matches: allowed, as in a new v1 group — a
+ * list that means to deny starts with "deny everything" (docker's does),
+ * and that rule matches every device.
  */
 #define DEV_RULE_MAX_INSNS 12
 
@@ -186,7 +187,8 @@ static int attach_device_rules(const char *path, const struct cg_limits *limits,
 				  .src_reg = BPF_REG_1, .off = 8 };
 	for (int i = limits->ndevices - 1; i >= 0; i--)
 		p += rule_block(&limits->devices[i], p);
-	*p++ = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 };
+	*p++ = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0,
+				  .imm = 1 };
 	*p++ = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
 
 	load.insns = (unsigned long)program;

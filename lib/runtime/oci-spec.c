@@ -399,10 +399,24 @@ static int read_device_rules(const struct json_value *resources, struct oci_spec
 	const struct json_value *list;
 	int got = json_get_array(resources, "devices", &list, err);
 
+	/*
+	 * After the caller's rules, the devices every container needs, as runc
+	 * appends them (podman's config denies everything and counts on it):
+	 * mknod of any node (opening it is what the rules decide), null, zero,
+	 * full, random, urandom, tty, the ptmx and the pseudo-terminals.
+	 */
+	static const struct cg_device_rule needed[] = {
+		{ true, 'c', -1, -1, "m" },  { true, 'b', -1, -1, "m" },
+		{ true, 'c', 1, 3, "rwm" },  { true, 'c', 1, 8, "rwm" }, { true, 'c', 1, 7, "rwm" },
+		{ true, 'c', 5, 0, "rwm" },  { true, 'c', 1, 5, "rwm" }, { true, 'c', 1, 9, "rwm" },
+		{ true, 'c', 136, -1, "rwm" }, { true, 'c', 5, 2, "rwm" },
+	};
+	const int nneeded = sizeof(needed) / sizeof(needed[0]);
+
 	if (got != 0)
 		return got < 0 ? -1 : 0;
-	if (list->count > OCI_MAX_LIST)
-		return json_errorf(err, list, "more than %d device rules", OCI_MAX_LIST);
+	if (list->count + nneeded > OCI_MAX_LIST)
+		return json_errorf(err, list, "more than %d device rules", OCI_MAX_LIST - nneeded);
 	for (size_t i = 0; i < list->count; i++) {
 		const struct json_value *rv = &list->items[i];
 		struct cg_device_rule *r = &spec->device_rules[i];
@@ -425,8 +439,10 @@ static int read_device_rules(const struct json_value *resources, struct oci_spec
 		r->minor = minor;
 		snprintf(r->access, sizeof(r->access), "%s", access);
 	}
+	for (int i = 0; i < nneeded; i++)
+		spec->device_rules[list->count + i] = needed[i];
 	spec->limits.devices = spec->device_rules;
-	spec->limits.ndevices = list->count;
+	spec->limits.ndevices = list->count + nneeded;
 	return 0;
 }
 
