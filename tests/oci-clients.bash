@@ -174,16 +174,18 @@ oci_argv() {
 			"${opts[@]}" "$OCI_CTR_IMAGE" "$@")
 		;;
 	podman)
-		# run and create put the container's cgroup under /$OCI_CGROUP-podman;
-		# --runtime-flag root= keeps the runtime's state here too (podman
-		# gives the runtime no --root of its own).
+		# run and create put the container's cgroup under /$OCI_CGROUP-podman.
+		# The runtime keeps its state in its default root: podman gives it no
+		# --root, and would not pass --runtime-flag root=DIR on to the cleanup
+		# process conmon starts at exit (podman 4.3: `delete --force` comes
+		# without it).
 		cmd=$1
 		shift
 		case $cmd in
 		run | create) opts=(--cgroup-parent "/$OCI_CGROUP-podman") ;;
 		esac
 		OCI_ARGV=(env "CONTAINERS_CONF=$d/containers.conf" "TMPDIR=$d/tmp"
-			podman --runtime "$OCI_RUNTIME" --runtime-flag "root=$d/runtime"
+			podman --runtime "$OCI_RUNTIME"
 			--root "$d/root" --runroot "$d/runroot" --tmpdir "$d/libpod"
 			--network-config-dir "$d/net" --volumepath "$d/volumes"
 			--storage-driver overlay --cgroup-manager cgroupfs --events-backend file
@@ -318,8 +320,8 @@ docker_clean() {
 
 # --- podman ----------------------------------------------------------------
 
-# podman's storage, run root, libpod tmp dir, networks, volumes and the
-# runtime's state all in $OCI_DIR/podman.
+# podman's storage, run root, libpod tmp dir, networks and volumes all in
+# $OCI_DIR/podman.
 podman_setup() {
 	local d=$OCI_DIR/podman
 	mkdir -p "$d/tmp"

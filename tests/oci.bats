@@ -12,7 +12,7 @@ bats_require_minimum_version 1.5.0
 
 setup_file() {
 	# What a leak would change on the host, to compare with at the end.
-	host_mounts >"$BATS_FILE_TMPDIR/mounts"
+	host_mounts | sort >"$BATS_FILE_TMPDIR/mounts"
 	oci_host_view >"$BATS_FILE_TMPDIR/host"
 	oci_begin
 	oci_start docker
@@ -24,11 +24,13 @@ teardown_file() {
 	oci_end
 }
 
-# Interfaces, network namespaces and top-level cgroups of the host.
+# Interfaces, network namespaces and top-level cgroups of the host, sorted.
 oci_host_view() {
-	ip -o link show | awk -F': ' '{ print $2 }' | sort
-	ip netns list 2>/dev/null | sort
-	find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d | sort
+	{
+		ip -o link show | awk -F': ' '{ print "link " $2 }'
+		ip netns list 2>/dev/null | sed 's/^/netns /'
+		find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d
+	} | sort
 }
 
 # docker run with the runtime under test and no network.
@@ -282,6 +284,9 @@ TERM_SHELL='trap "echo got TERM; exit 0" TERM; echo ready; while :; do sleep 1 &
 	oci_end
 	run oci_leftovers
 	[ -z "$output" ]
-	[ "$(host_mounts)" = "$(cat "$BATS_FILE_TMPDIR/mounts")" ]
-	diff "$BATS_FILE_TMPDIR/host" <(oci_host_view)
+	# What is there now and was not before (what went away is not ours).
+	run comm -13 "$BATS_FILE_TMPDIR/mounts" <(host_mounts | sort)
+	[ -z "$output" ]
+	run comm -13 "$BATS_FILE_TMPDIR/host" <(oci_host_view)
+	[ -z "$output" ]
 }
