@@ -19,11 +19,14 @@ OCI_RUNTIME=${OCI_RUNTIME:-$BUILD/08-runtime}
 OCI_IMAGE=stepbox-busybox
 OCI_CTR_IMAGE=docker.io/library/stepbox-busybox:latest
 # What a client makes outside the directories it is given (hard-coded in
-# dockerd 20.10, containerd 1.6 and podman 4's image copy); oci_end removes
-# those it made (a directory only if empty), deepest first as listed here.
+# dockerd 20.10, containerd 1.6 and podman 4's image copy), and the default
+# state roots of 08-runtime and runc, which podman uses (it gives no --root);
+# oci_end removes those it made (a directory only if empty), deepest first as
+# listed here.
 OCI_GLOBAL_PATHS="/run/docker/plugins /run/docker /run/containerd/s /run/containerd/fifo
 /run/containerd/runc/default /run/containerd/runc/moby /run/containerd/runc /run/containerd
-/var/lib/containers/cache/blob-info-cache-v1.boltdb /var/lib/containers/cache /var/lib/containers"
+/var/lib/containers/cache/blob-info-cache-v1.boltdb /var/lib/containers/cache /var/lib/containers
+/run/stepbox/runtime /run/stepbox /run/runc"
 
 # Skip (with the reason) when the runtime or CLIENT is missing.
 oci_need() {
