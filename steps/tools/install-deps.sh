@@ -35,6 +35,10 @@ if [ "${1:-}" != demo ] && [ "${1:-}" != lab ]; then
 	command -v python3 >/dev/null || need+=(python3)
 	# tests/08-images.bats: a real client loads what `save` writes (offline).
 	command -v podman >/dev/null || need+=(podman)
+	# tests/oci.bats: docker (on its own containerd), ctr and podman drive the
+	# OCI runtime, each with a private daemon started by the suite.
+	command -v dockerd >/dev/null || need+=(docker.io)
+	command -v containerd >/dev/null || need+=(containerd)
 fi
 command -v ip >/dev/null || need+=(iproute2)
 command -v pgrep >/dev/null || need+=(procps)
@@ -78,5 +82,17 @@ if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
 fi
 echo "install-deps: installing ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# The system's dockerd and containerd stay off: started, dockerd would make
+# docker0, load br_netfilter and set iptables' FORWARD policy to DROP, which
+# the network steps' bridge would feel. The tests start private ones.
+daemons=$(printf '%s\n' "${need[@]}" | grep -xE 'docker\.io|containerd' || true)
+if [ -n "$daemons" ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod +x /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+if [ -n "$daemons" ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+	systemctl disable --now docker.socket docker.service containerd.service >/dev/null 2>&1 || true
+fi
