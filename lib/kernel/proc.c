@@ -391,3 +391,37 @@ void proc_ignore_sigpipe(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 }
+
+void proc_join_namespaces(pid_t pid)
+{
+	static const struct { const char *name; int type; } order[] = {
+		{ "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
+		{ "net", CLONE_NEWNET },   { "pid", CLONE_NEWPID }, { "cgroup", CLONE_NEWCGROUP },
+		{ "mnt", CLONE_NEWNS },
+	};
+	const int n = sizeof(order) / sizeof(order[0]);
+	bool shared[sizeof(order) / sizeof(order[0])];
+	int fds[sizeof(order) / sizeof(order[0])];
+	char path[64], mine[64], theirs[64];
+
+	for (int i = 0; i < n; i++) {
+		ssize_t a, b;
+
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, order[i].name);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] == -1)
+			die_errno(NULL, "open(\"%s\")", path);
+		b = readlink(path, theirs, sizeof(theirs) - 1);
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", order[i].name);
+		a = readlink(path, mine, sizeof(mine) - 1);
+		shared[i] = a > 0 && a == b && memcmp(mine, theirs, a) == 0;
+	}
+	for (int i = 0; i < n; i++) {
+		if (!shared[i]) {
+			if (setns(fds[i], order[i].type) == -1)
+				die_errno(NULL, "setns(%s namespace of PID %d)", order[i].name, pid);
+			trace("setns(/proc/%d/ns/%s)", pid, order[i].name);
+		}
+		close(fds[i]);
+	}
+}

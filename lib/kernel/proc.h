@@ -34,6 +34,15 @@ struct proc_child {
 pid_t proc_clone(struct proc_child *child, int ns_flags, int (*fn)(void *), void *arg);
 void proc_release_child(struct proc_child *child);
 
+/*
+ * exec: join every namespace of process PID — the user one first (it owns
+ * the others), the mount one last; one we share already is skipped (a
+ * container without a user namespace has the host's). All are opened
+ * before the first setns(): after setns(mnt) the host's /proc is out of
+ * sight. A fork() afterwards is in the PID namespace. Dies on failure.
+ */
+void proc_join_namespaces(pid_t pid);
+
 /* Child: block until the parent calls proc_release_child(). */
 void proc_wait_for_parent(struct proc_child *child);
 

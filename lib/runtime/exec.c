@@ -17,39 +17,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Join PID 1's cgroup and namespaces: the user namespace first, it owns the others. */
-static void join_container(const struct container_config *config,
-			   const struct container_state *state)
+/* Join PID 1's cgroup, then its namespaces (lib/kernel/proc: the user one first). */
+static void join_container(const struct container_state *state)
 {
-	static const struct { const char *name; int type; } namespaces[] = {
-		{ "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
-		{ "net", CLONE_NEWNET },   { "pid", CLONE_NEWPID }, { "cgroup", CLONE_NEWCGROUP },
-		{ "mnt", CLONE_NEWNS },
-	};
-	int fds[7];
-	char path[64];
-
-	/* Open them all first: after setns(mnt) the host's /proc is out of sight. */
-	for (int i = 0; i < 7; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", state->pid, namespaces[i].name);
-		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
-		if (fds[i] == -1)
-			die_errno(NULL, "open(\"%s\")", path);
-	}
 	for (int i = 0; i < state->ncgroups; i++)
 		if (cg_join(state->cgroups[i]) == -1)
 			die_errno(NULL, "join the cgroup %s", state->cgroups[i]);
-	for (int i = 0; i < 7; i++) {
-		if (namespaces[i].type == CLONE_NEWUSER && !config->userns) {
-			close(fds[i]);
-			continue;
-		}
-		if (setns(fds[i], namespaces[i].type) == -1)
-			die_errno(NULL, "setns(%s namespace of PID %d)", namespaces[i].name,
-				  state->pid);
-		trace("setns(/proc/%d/ns/%s)", state->pid, namespaces[i].name);
-		close(fds[i]);
-	}
+	proc_join_namespaces(state->pid);
 }
 
 /* The child, in the container's namespaces: its stdio, its directory, its privileges. */
@@ -96,7 +70,7 @@ int exec_in_container(const struct container_config *config,
 	char slave_path[64];
 	pid_t child;
 
-	join_container(config, state);
+	join_container(state);
 	/* -t: a terminal from the container's own devpts (our root is its root now);
 	 * else pipes: the caller's terminal never reaches inside. */
 	if (req->tty && pty_open(&master, slave_path, sizeof(slave_path)) == -1)

@@ -775,39 +775,7 @@ static int exec_command(int argc, char **argv)
 		for (int k = 0; k < cg.npaths; k++)
 			if (cg_join(cg.paths[k]) == -1)
 				die_errno(NULL, "join the cgroup %s", cg.paths[k]);
-	{
-		static const struct { const char *name; int type; } order[] = {
-			{ "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
-			{ "net", CLONE_NEWNET },   { "pid", CLONE_NEWPID }, { "cgroup", CLONE_NEWCGROUP },
-			{ "mnt", CLONE_NEWNS },
-		};
-		int fds[7];
-		char path[64];
-
-		for (int k = 0; k < 7; k++) {
-			snprintf(path, sizeof(path), "/proc/%d/ns/%s", st.pid, order[k].name);
-			fds[k] = open(path, O_RDONLY | O_CLOEXEC);
-			if (fds[k] == -1)
-				die_errno(NULL, "open %s", path);
-		}
-		for (int k = 0; k < 7; k++) {
-			char mine[64], theirs[64];
-
-			/* The same namespace as ours (no user namespace, say): nothing to join. */
-			snprintf(path, sizeof(path), "/proc/self/ns/%s", order[k].name);
-			ssize_t a = readlink(path, mine, sizeof(mine) - 1);
-			snprintf(path, sizeof(path), "/proc/%d/ns/%s", st.pid, order[k].name);
-			ssize_t b = readlink(path, theirs, sizeof(theirs) - 1);
-
-			if (a > 0 && b > 0 && a == b && memcmp(mine, theirs, a) == 0) {
-				close(fds[k]);
-				continue;
-			}
-			if (setns(fds[k], order[k].type) == -1)
-				die_errno(NULL, "setns(%s namespace of PID %d)", order[k].name, st.pid);
-			close(fds[k]);
-		}
-	}
+	proc_join_namespaces(st.pid);
 	if (pipe2(report, O_CLOEXEC) == -1)
 		die_errno(NULL, "pipe2()");
 	pid = fork();   /* into the PID namespace we joined */
