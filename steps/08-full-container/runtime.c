@@ -364,9 +364,15 @@ static void undo_create(void *arg)
 	rundir_remove_tree(a->dir, NULL);
 }
 
-static int create(int argc, char **argv)
+static int start(int argc, char **argv);
+static int delete(int argc, char **argv);
+
+/* create, or (RUN) runc's run: create, start, wait for PID 1, delete. */
+static int create_or_run(int argc, char **argv, bool run)
 {
+	const char *command = run ? "run" : "create";
 	const char *bundle = ".", *pid_file = NULL, *console = NULL, *value, *id;
+	bool detach = false;
 	struct init_args *a = calloc(1, sizeof(*a));
 	struct oci_spec *spec = calloc(1, sizeof(*spec));
 	struct oci_state st = { 0 };
@@ -393,11 +399,13 @@ static int create(int argc, char **argv)
 				die("--preserve-fds %s: a number of fds (0-1000)", quote(value));
 		} else if (flag(argv, i, "--no-pivot")) {
 			a->no_pivot = true;
+		} else if (run && (flag(argv, i, "--detach") || flag(argv, i, "-d"))) {
+			detach = true;
 		} else if (!flag(argv, i, "--no-new-keyring")) {   /* we make no keyring anyway */
-			unknown_option("create", argv[i]);
+			unknown_option(command, argv[i]);
 		}
 	}
-	id = the_id("create", argc, argv, i, 0);
+	id = the_id(command, argc, argv, i, 0);
 
 	/* config.json, all of it checked before anything exists. */
 	if (oci_spec_read(bundle, spec, &err) == -1)
@@ -514,7 +522,32 @@ static int create(int argc, char **argv)
 		write_pid_file(&pf, a->child.pid);
 	cleanup_forget();
 	trace("created %s: PID %d waits for start", id, a->child.pid);
-	return 0;
+	if (!run)
+		return 0;
+
+	/* run: the rest of the lifecycle in this process, PID 1's parent. */
+	{
+		char *start_argv[] = { "start", (char *)id, NULL };
+		char *delete_argv[] = { "delete", "--force", (char *)id, NULL };
+		int status;
+
+		start(2, start_argv);
+		if (detach)
+			return 0;
+		status = proc_wait(&a->child);   /* passes SIGINT, SIGTERM... on to PID 1 */
+		delete(3, delete_argv);
+		return status;
+	}
+}
+
+static int create(int argc, char **argv)
+{
+	return create_or_run(argc, argv, false);
+}
+
+static int run_command(int argc, char **argv)
+{
+	return create_or_run(argc, argv, true);
 }
 
 /* ---- start, state, kill, delete --------------------------------------------------- */
@@ -991,6 +1024,7 @@ static void usage(FILE *out)
 		"their containers with it.\n\n"
 		"  create [--bundle DIR] [--pid-file F] [--console-socket S] [--preserve-fds N]\n"
 		"         [--no-pivot] [--no-new-keyring] ID\n"
+		"  run [--detach] [create's options] ID   create, start, wait, delete (runc run)\n"
 		"  start ID                   state ID\n"
 		"  kill [--all] ID [SIGNAL]   delete [--force] ID\n"
 		"  exec [--process F | ID CMD...] [--pid-file F] [--detach] [--console-socket S]\n"
@@ -1008,7 +1042,7 @@ int main(int argc, char **argv)
 		{ "create", create }, { "start", start },     { "state", state },
 		{ "kill", kill_command }, { "delete", delete }, { "exec", exec_command },
 		{ "ps", ps },         { "pause", pause_command }, { "resume", resume },
-		{ "features", features }, { "spec", spec_command },
+		{ "features", features }, { "spec", spec_command }, { "run", run_command },
 	};
 	static char default_root[PATH_MAX];
 	const char *log_path = NULL, *log_format = "text";

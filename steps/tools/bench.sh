@@ -6,6 +6,7 @@
 #   each step 01-07      against util-linux's unshare with the same namespaces
 #   a step with a veth   against the same step with --net none
 #   08 run --rm          against crun and runc on the same image, and unshare
+#   08-runtime run       against crun run and runc run on the same config.json
 #   08 run -d            until the container's command runs
 #   08 exec              against nsenter -a into the same container
 #   a VM boot            qemu + the host's kernel + an init that powers off
@@ -33,6 +34,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 notes=()
+spec_by=
 work=$(mktemp -d)
 cleanup() {
 	"$sb" rm -f stepbox-bench-keeper >/dev/null 2>&1 || true
@@ -76,10 +78,23 @@ for rt in crun runc; do
 	command -v "$rt" >/dev/null || { notes+=("$rt: not installed (apt-get install $rt)"); continue; }
 	bundle=$work/$rt
 	mkdir -p "$bundle"
-	(cd "$bundle" && "$rt" spec >/dev/null 2>&1) || continue
-	sed -i -e 's|"terminal": true|"terminal": false|' -e 's|"sh"|"/bin/true"|' \
-	       -e "s|\"path\": \"rootfs\"|\"path\": \"$(realpath "$rootfs")\"|" "$bundle/config.json"
+	# One config.json for crun, runc and 08-runtime: the first one's spec.
+	if [ -e "$work/config.json" ]; then
+		cp "$work/config.json" "$bundle/config.json"
+	else
+		(cd "$bundle" && "$rt" spec >/dev/null 2>&1) || continue
+		sed -i -e 's|"terminal": true|"terminal": false|' -e 's|"sh"|"/bin/true"|' \
+		       -e "s|\"path\": \"rootfs\"|\"path\": \"$(realpath "$rootfs")\"|" "$bundle/config.json"
+		cp "$bundle/config.json" "$work/config.json"
+		spec_by=$rt
+	fi
 	cmd="$rt run --bundle $bundle stepbox-bench-$rt"
+	# 08-runtime on the very same config.json: once.
+	rtcmd="$build/08-runtime --root $work/08-runtime run --bundle $bundle stepbox-bench-08rt"
+	if [ ! -e "$work/08rt-planned" ] && $rtcmd >/dev/null 2>&1; then
+		echo "08-runtime               $rtcmd" >>"$work/plan"
+		touch "$work/08rt-planned"
+	fi
 	if ! $cmd >/dev/null 2>&1; then
 		# crun refuses hybrid cgroup hosts: in a mount namespace of its own,
 		# with the v2 hierarchy unmounted, it sees a plain v1 host.
@@ -97,6 +112,11 @@ for rt in crun runc; do
 					"exec $sb run --rm --net none busybox /bin/true" >"$work/08.sh"
 				chmod +x "$work/08.sh"
 				echo "08-run(in-unshare-m)   unshare --mount --propagation private $work/08.sh" >>"$work/plan"
+				printf '%s\n' "#!/bin/sh" "umount /sys/fs/cgroup/unified 2>/dev/null" \
+					"exec $build/08-runtime --root $work/08-runtime run --bundle $bundle stepbox-bench-08rt" \
+					>"$work/08rt.sh"
+				chmod +x "$work/08rt.sh"
+				echo "08-runtime(in-unshare-m) unshare --mount --propagation private $work/08rt.sh" >>"$work/plan"
 				echo "unshare-m-wrapper      unshare --mount --propagation private $work/wrapper.sh" >>"$work/plan"
 			fi
 			notes+=("$rt: refuses this hybrid cgroup host, so it ran in a private mount namespace with /sys/fs/cgroup/unified unmounted; 08 ran in the same wrapper for its comparison with $rt (the wrapper alone: unshare-m-wrapper, shown, never subtracted)")
@@ -200,6 +220,8 @@ baseline_of() {
 	07-cgroups) echo "07-cgroups(--net=none)" ;; 07-*) echo "unshare(+cgroup)" ;;
 	08-run\(bridge\)) echo "08-run(--net=none)" ;;
 	08-run\(in-unshare-m\)) echo "unshare-m-wrapper" ;;
+	08-runtime\(in-unshare-m\)) echo "crun(in-unshare-m)" ;;
+	08-runtime) echo "runc" ;;
 	08-run*) echo "unshare(08)" ;;       08-exec) echo "nsenter-a" ;;
 	crun\(in-unshare-m\)|runc\(in-unshare-m\)) echo "08-run(in-unshare-m)" ;;
 	crun*|runc*) echo "08-run(--net=none)" ;;
@@ -237,6 +259,7 @@ crun_label=$(awk '$1 ~ /^crun/ { print $1; exit }' "$work/results")
 	else
 		echo "- 08 run --rm --net none against crun, both run directly: $(ratio "08-run(--net=none)" "${crun_label:-crun}")× crun (target ≤ 0.5×), $(ratio "08-run(--net=none)" "unshare(08)")× unshare with its namespaces (target ≤ 1.5×)"
 	fi
+	echo "- 08-runtime run (create, start, wait, delete) on the same config.json (${spec_by:-?} spec): $(ratio 08-runtime runc)× runc run$( [ "${crun_label:-}" = "crun(in-unshare-m)" ] && echo ", $(ratio "08-runtime(in-unshare-m)" "crun(in-unshare-m)")× crun run (both in the wrapper)" || echo ", $(ratio 08-runtime "${crun_label:-crun}")× crun run")"
 	echo "- a step with a veth against --net none: 05 $(ratio 05-netns "05-netns(--net=none)")×, 07 $(ratio 07-cgroups "07-cgroups(--net=none)")×, 08 $(ratio "08-run(bridge)" "08-run(--net=none)")× (target ≤ 2×)"
 	echo "- memory per idle container: $per_container kB ($memory_how; target ≤ 1024 kB); one shim's PSS: $pss kB (target ≤ 300 kB)"
 	echo "- $many containers at once (run -d, bridge): started in $started_ms ms, removed in $removed_ms ms; $failures failures, $addresses addresses of which $unique distinct, $leftovers leftovers (targets: 0 failures, all distinct, 0 leftovers)"
