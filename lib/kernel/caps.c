@@ -142,11 +142,15 @@ void caps_apply_sets(const struct capsets *sets)
 	/* Ambient: cleared, then each one asked for (it must be permitted and inheritable). */
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 && errno != EINVAL)
 		die_errno(NULL, "prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
+	/* One the kernel refuses (not also inheritable): a warning, as runc
+	 * gives — crun's own `spec` asks for ambient ones it does not make
+	 * inheritable. Without it the process has less, never more. */
 	for (int cap = 0; cap <= last; cap++)
 		if ((sets->ambient & BIT(cap)) &&
 		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) == -1)
-			die_errno("an ambient capability must be permitted and inheritable",
-				  "prctl(PR_CAP_AMBIENT_RAISE, %s)", cap < NAMES ? names[cap] : "?");
+			warn_errno("ambient capability %s not raised (it must be permitted and "
+				   "inheritable): prctl(PR_CAP_AMBIENT_RAISE)",
+				   cap < NAMES ? names[cap] : "?");
 	caps_format(sets->effective, kept, sizeof(kept));
 	trace("capabilities (OCI sets): effective %s", kept[0] ? kept : "none");
 }
