@@ -121,7 +121,7 @@ static int run_hook(const struct oci_hook *hook, const char *kind, const char *s
 		    struct error *err)
 {
 	int in[2], status;
-	pid_t pid;
+	pid_t pid, runtime = getpid();
 	struct timespec start, now;
 
 	if (pipe2(in, O_CLOEXEC) == -1)
@@ -135,6 +135,11 @@ static int run_hook(const struct oci_hook *hook, const char *kind, const char *s
 	if (pid == 0) {
 		const char *argv0[] = { hook->path, NULL };
 
+		/* A group of its own, so a timeout kills what the hook started
+		 * too; and it dies with the runtime, as PID 1 does. */
+		setpgid(0, 0);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != runtime)
+			_exit(127);
 		dup2(in[0], STDIN_FILENO);
 		signal(SIGPIPE, SIG_DFL);
 		execve(hook->path, (char *const *)(hook->args[0] ? hook->args : argv0),
@@ -143,6 +148,7 @@ static int run_hook(const struct oci_hook *hook, const char *kind, const char *s
 			strerror(errno));
 		_exit(127);
 	}
+	setpgid(pid, pid);   /* whichever of us is first */
 	close(in[0]);
 	/* The state on its stdin; a hook that reads none of it is fine. */
 	if (write(in[1], state_json, strlen(state_json)) < 0 && errno != EPIPE)
@@ -159,7 +165,7 @@ static int run_hook(const struct oci_hook *hook, const char *kind, const char *s
 			return error_errno(err, "waitpid() for the %s hook %s", kind, hook->path);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (hook->timeout > 0 && now.tv_sec - start.tv_sec >= hook->timeout) {
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			return error_set(err, "%s hook %s: still running after its timeout of %llds: "
 					 "killed", kind, hook->path, (long long)hook->timeout);

@@ -9,7 +9,8 @@
  *   (but --preserve-fds) → execve() with exactly process.env.
  *
  * And the hooks: a program of the host the runtime runs at a point of the
- * lifecycle, with the container's state as JSON on its stdin.
+ * lifecycle, with the container's state as JSON on its stdin; in a process
+ * group of its own (a timeout kills what it started too), dying with the runtime.
  */
 #ifndef STEPBOX_OCI_PROCESS_H
 #define STEPBOX_OCI_PROCESS_H
