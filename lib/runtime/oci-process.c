@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +32,20 @@ static void install_seccomp(const struct json_value *seccomp, const struct capse
 		error_die(&err);
 	seccomp_install(&filter, "linux.seccomp of config.json");
 	seccomp_filter_free(&filter);
+}
+
+/* The effective set := the permitted set. */
+static void raise_permitted(void)
+{
+	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &header, data) == -1)
+		die_errno(NULL, "capget()");
+	data[0].effective = data[0].permitted;
+	data[1].effective = data[1].permitted;
+	if (syscall(SYS_capset, &header, data) == -1)
+		die_errno(NULL, "capset()");
 }
 
 /* PATH as the process's own environment says, the way execvp would use ours. */
@@ -71,6 +87,10 @@ void oci_process_exec(const struct oci_process *process, const struct json_value
 			  (unsigned)process->uid);
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) == -1)
 		die_errno(NULL, "prctl(PR_SET_KEEPCAPS, 0)");
+	/* A uid other than 0 kept the permitted set, not the effective one:
+	 * switch it on again, for dropping from the bounding set takes CAP_SETPCAP. */
+	if (process->uid != 0)
+		raise_permitted();
 	caps_apply_sets(&process->caps);
 	if (process->no_new_privileges) {
 		seccomp_no_new_privs();
