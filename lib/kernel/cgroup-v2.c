@@ -168,7 +168,7 @@ static int attach_device_rules(const char *path, const struct cg_limits *limits,
 	struct bpf_insn *program = calloc(max, sizeof(*program)), *p = program;
 	union bpf_attr load = { .prog_type = BPF_PROG_TYPE_CGROUP_DEVICE };
 	union bpf_attr attach = { .attach_type = BPF_CGROUP_DEVICE };
-	int prog, group;
+	int prog, group, i;
 
 	if (program == NULL)
 		return error_errno(err, "calloc() for the device program");
@@ -185,11 +185,21 @@ static int attach_device_rules(const char *path, const struct cg_limits *limits,
 				  .src_reg = BPF_REG_1, .off = 4 };
 	*p++ = (struct bpf_insn){ .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = BPF_REG_5,
 				  .src_reg = BPF_REG_1, .off = 8 };
-	for (int i = limits->ndevices - 1; i >= 0; i--)
-		p += rule_block(&limits->devices[i], p);
-	*p++ = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0,
-				  .imm = 1 };
-	*p++ = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
+	for (i = limits->ndevices - 1; i >= 0; i--) {
+		const struct cg_device_rule *r = &limits->devices[i];
+
+		p += rule_block(r, p);
+		/* A rule for every device ends the program: the verifier refuses
+		 * code that cannot be reached (EINVAL), such as what would follow. */
+		if (r->type == 'a' && r->major < 0 && r->minor < 0 && strchr(r->access, 'r') &&
+		    strchr(r->access, 'w') && strchr(r->access, 'm'))
+			break;
+	}
+	if (i < 0) {
+		*p++ = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0,
+					  .imm = 1 };
+		*p++ = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
+	}
 
 	load.insns = (unsigned long)program;
 	load.insn_cnt = p - program;
