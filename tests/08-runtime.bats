@@ -189,6 +189,8 @@ create_in() {
 	rt create --bundle "$bundle" "$@" "$id" >"$bundle.out" 2>"$bundle.err" </dev/null 3>&- ||
 		status=$?
 	output=$(cat "$bundle.err")
+	# Shown if the test fails.
+	[ "$status" -eq 0 ] || echo "create $id: status $status: $output" >&2
 	lines=()
 	[ -z "$output" ] || mapfile -t lines <<<"$output"
 }
@@ -326,7 +328,6 @@ assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", 
 	[ "$status" -eq 0 ]
 	[[ "$(cat "$T/p1.pid")" =~ ^[0-9]+$ ]]
 	[ "$(wc -c <"$T/p1.pid")" -eq "$(tr -d '\n' <"$T/p1.pid" | wc -c)" ]
-	[ "$(tail -c1 "$T/p1.pid" | od -An -c | tr -d ' ')" != '\n' ]
 	[ "$(cat "$T/p1.pid")" = "$(state_of p1 pid)" ]
 	bundle p2
 	(cd "$T" && rt create --bundle p2 --pid-file p2.pid p2 >/dev/null 2>&1 3>&-)
