@@ -54,6 +54,23 @@ for tool in bash env cat ls grep sed awk sort uniq head tail cut tr wc seq sleep
 	add_binary "$tool"
 done
 ln -sf /usr/bin/bash "$root/bin/bash"
+# python3 and its standard library, as /usr/bin/python3 and /usr/lib/python3.N
+# (tests/08-runtime.bats edits config.json with it): the distribution's, else
+# the one on PATH (the executable finds its library from where it is).
+py=/usr/bin/python3
+[ -x "$py" ] || py=$(python3 -c 'import sys; print(sys.executable)')
+py=$(readlink -f "$py")
+pylib=$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
+cp "$py" "$root/usr/bin/python3"
+for lib in $(ldd "$py" 2>/dev/null | grep -o '/[^ ]*'); do
+	[ -e "$root$lib" ] && continue
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
+mkdir -p "$root/usr/lib/$(basename "$pylib")"
+tar -C "$pylib" -c --exclude=test --exclude=tests --exclude=idlelib --exclude=tkinter \
+	--exclude=ensurepip --exclude=pydoc_data --exclude=lib2to3 --exclude=site-packages \
+	--exclude=dist-packages --exclude='config-*' . | tar -x -C "$root/usr/lib/$(basename "$pylib")"
 # The terminal descriptions (ncurses-base), without which pstree, top and
 # the like refuse to start.
 [ -d /lib/terminfo ] && cp -a /lib/terminfo "$root/lib/"
