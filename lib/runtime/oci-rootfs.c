@@ -297,7 +297,7 @@ static void make_device(const char *path, char type, unsigned major, unsigned mi
 			fd = make_target(path, false);
 			fd_path(fd, target, sizeof(target));
 			if (mount(path, target, NULL, MS_BIND, NULL) == -1)
-				die_errno("in a user namespace the host's node is bound: is it on the host?",
+				die_errno("mknod was refused (a user namespace, or no CAP_MKNOD), so the host's node is bound: is it on the host?",
 					  "bind the host's %s", path);
 			close(fd);
 		} else if (fchownat(dirfd, slash + 1, uid, gid, AT_SYMLINK_NOFOLLOW) == -1) {

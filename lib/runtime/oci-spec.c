@@ -716,3 +716,95 @@ void oci_spec_free(struct oci_spec *spec)
 	json_free(spec->doc);
 	spec->doc = NULL;
 }
+
+/* ---- what we write and what we say we can read ------------------------------------- */
+
+/* runc spec's defaults: rootfs "rootfs", sh on a terminal, the usual mounts,
+ * new namespaces, 3 capabilities, masked paths. */
+static const char default_spec[] =
+	"{\n"
+	"  \"ociVersion\": \"1.2.0\",\n"
+	"  \"process\": {\n"
+	"    \"terminal\": true,\n"
+	"    \"user\": { \"uid\": 0, \"gid\": 0 },\n"
+	"    \"args\": [\"sh\"],\n"
+	"    \"env\": [\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\", "
+	"\"TERM=xterm\"],\n"
+	"    \"cwd\": \"/\",\n"
+	"    \"capabilities\": {\n"
+	"      \"bounding\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"],\n"
+	"      \"effective\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"],\n"
+	"      \"permitted\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"]\n"
+	"    },\n"
+	"    \"rlimits\": [{ \"type\": \"RLIMIT_NOFILE\", \"hard\": 1024, \"soft\": 1024 }],\n"
+	"    \"noNewPrivileges\": true\n"
+	"  },\n"
+	"  \"root\": { \"path\": \"rootfs\", \"readonly\": true },\n"
+	"  \"hostname\": \"stepbox\",\n"
+	"  \"mounts\": [\n"
+	"    { \"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\" },\n"
+	"    { \"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\",\n"
+	"      \"options\": [\"nosuid\", \"strictatime\", \"mode=755\", \"size=65536k\"] },\n"
+	"    { \"destination\": \"/dev/pts\", \"type\": \"devpts\", \"source\": \"devpts\",\n"
+	"      \"options\": [\"nosuid\", \"noexec\", \"newinstance\", \"ptmxmode=0666\", "
+	"\"mode=0620\"] },\n"
+	"    { \"destination\": \"/dev/shm\", \"type\": \"tmpfs\", \"source\": \"shm\",\n"
+	"      \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"mode=1777\", \"size=65536k\"] },\n"
+	"    { \"destination\": \"/dev/mqueue\", \"type\": \"mqueue\", \"source\": \"mqueue\",\n"
+	"      \"options\": [\"nosuid\", \"noexec\", \"nodev\"] },\n"
+	"    { \"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\",\n"
+	"      \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"ro\"] },\n"
+	"    { \"destination\": \"/sys/fs/cgroup\", \"type\": \"cgroup\", \"source\": \"cgroup\",\n"
+	"      \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"relatime\", \"ro\"] },\n"
+	"    { \"destination\": \"/tmp\", \"type\": \"tmpfs\", \"source\": \"tmpfs\",\n"
+	"      \"options\": [\"nosuid\", \"nodev\", \"mode=1777\"] }\n"
+	"  ],\n"
+	"  \"linux\": {\n"
+	"    \"resources\": { \"devices\": [{ \"allow\": false, \"access\": \"rwm\" }] },\n"
+	"    \"namespaces\": [{ \"type\": \"pid\" }, { \"type\": \"network\" }, "
+	"{ \"type\": \"ipc\" }, { \"type\": \"uts\" }, { \"type\": \"mount\" }, "
+	"{ \"type\": \"cgroup\" }],\n"
+	"    \"maskedPaths\": [\"/proc/acpi\", \"/proc/asound\", \"/proc/kcore\", "
+	"\"/proc/keys\", \"/proc/latency_stats\", \"/proc/timer_list\", "
+	"\"/proc/timer_stats\", \"/proc/sched_debug\", \"/sys/firmware\", "
+	"\"/proc/scsi\"],\n"
+	"    \"readonlyPaths\": [\"/proc/bus\", \"/proc/fs\", \"/proc/irq\", "
+	"\"/proc/sys\", \"/proc/sysrq-trigger\"]\n"
+	"  }\n"
+	"}\n";
+
+const char *oci_spec_default(void)
+{
+	return default_spec;
+}
+
+const char *oci_features(void)
+{
+	return "{\n"
+	       "  \"ociVersionMin\": \"1.0.0\",\n"
+	       "  \"ociVersionMax\": \"1.2.0\",\n"
+	       "  \"hooks\": [\"prestart\", \"createRuntime\", \"createContainer\", "
+	       "\"startContainer\", \"poststart\", \"poststop\"],\n"
+	       "  \"mountOptions\": [\"async\", \"atime\", \"bind\", \"dev\", \"diratime\", "
+	       "\"dirsync\", \"exec\", \"mand\", \"noatime\", \"nodev\", \"nodiratime\", "
+	       "\"noexec\", \"nomand\", \"norelatime\", \"nostrictatime\", \"nosuid\", "
+	       "\"private\", \"rbind\", \"relatime\", \"remount\", \"ro\", \"rprivate\", "
+	       "\"rro\", \"rshared\", \"rslave\", \"runbindable\", \"rw\", \"shared\", "
+	       "\"slave\", \"strictatime\", \"suid\", \"sync\", \"unbindable\"],\n"
+	       "  \"linux\": {\n"
+	       "    \"namespaces\": [\"cgroup\", \"ipc\", \"mount\", \"network\", \"pid\", "
+	       "\"user\", \"uts\"],\n"
+	       "    \"capabilities\": [\"all known to this kernel\"],\n"
+	       "    \"cgroup\": { \"v1\": true, \"v2\": true, \"systemd\": false, "
+	       "\"systemdUser\": false },\n"
+	       "    \"seccomp\": { \"enabled\": true, \"actions\": [\"SCMP_ACT_ALLOW\", "
+	       "\"SCMP_ACT_ERRNO\", \"SCMP_ACT_KILL\", \"SCMP_ACT_KILL_PROCESS\", "
+	       "\"SCMP_ACT_KILL_THREAD\", \"SCMP_ACT_LOG\", \"SCMP_ACT_TRACE\", "
+	       "\"SCMP_ACT_TRAP\"], \"operators\": [\"SCMP_CMP_EQ\", \"SCMP_CMP_GE\", "
+	       "\"SCMP_CMP_GT\", \"SCMP_CMP_LE\", \"SCMP_CMP_LT\", \"SCMP_CMP_MASKED_EQ\", "
+	       "\"SCMP_CMP_NE\"] },\n"
+	       "    \"apparmor\": { \"enabled\": false },\n"
+	       "    \"selinux\": { \"enabled\": false }\n"
+	       "  }\n"
+	       "}\n";
+}

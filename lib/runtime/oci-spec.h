@@ -134,6 +134,12 @@ int oci_process_read(const char *path, struct oci_process *process,
 
 void oci_spec_free(struct oci_spec *spec);
 
+/* A config.json to start from (08-runtime spec): runc spec's defaults. */
+const char *oci_spec_default(void);
+
+/* What `features` prints: the OCI features document (JSON) of this reader. */
+const char *oci_features(void);
+
 /* The hook kinds as config.json names them: "prestart", "createRuntime"... */
 const char *oci_hook_name(enum oci_hook_kind kind);
 

@@ -125,7 +125,11 @@ enum oci_status oci_status_of(const char *dir, const struct oci_state *st)
 	struct cgroup cg;
 	bool frozen;
 
-	if (st->pid <= 0 || kill(st->pid, 0) == -1 || proc_start_time(st->pid) != st->pid_start)
+	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", dir);
+	/* No PID yet, the fifo there: create is still at work (or was killed). */
+	if (st->pid <= 0)
+		return access(fifo, F_OK) == 0 ? OCI_CREATING : OCI_STOPPED;
+	if (kill(st->pid, 0) == -1 || proc_start_time(st->pid) != st->pid_start)
 		return OCI_STOPPED;
 	/* A zombie has not been reaped by its parent (the shim): it is stopped. */
 	{
@@ -145,7 +149,6 @@ enum oci_status oci_status_of(const char *dir, const struct oci_state *st)
 		if (state == 'Z' || state == 'X')
 			return OCI_STOPPED;
 	}
-	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", dir);
 	if (access(fifo, F_OK) == 0)
 		return OCI_CREATED;
 	frozen = cg_open_at(&cg, st->cgroup) && cg_is_frozen(&cg);

@@ -651,7 +651,7 @@ static int kill_command(int argc, char **argv)
 	if (load(id, dir, sizeof(dir), &st, &err) == -1)
 		error_die(&err);
 	status = oci_status_of(dir, &st);
-	if (status == OCI_STOPPED)
+	if (status == OCI_STOPPED || st.pid <= 0)
 		die("container %s is not running", id);
 	if (all) {
 		struct cgroup cg;
@@ -708,6 +708,9 @@ static int delete(int argc, char **argv)
 		error_die(&err);
 	}
 	status = oci_status_of(dir, &st);
+	if (status == OCI_CREATING && !force)
+		die("container %s is being created (or its create was killed): delete --force "
+		    "removes it", id);
 	if (status == OCI_RUNNING || status == OCI_PAUSED) {
 		if (!force)
 			die("cannot delete container %s that is not stopped: %s (try: delete --force)",
@@ -715,7 +718,7 @@ static int delete(int argc, char **argv)
 		if (status == OCI_PAUSED && cg_open_at(&cg, st.cgroup))
 			cg_freeze(&cg, false, &err);
 	}
-	if (status != OCI_STOPPED)
+	if (status != OCI_STOPPED && st.pid > 0)   /* creating: no PID 1 yet (never kill(0)) */
 		kill_and_wait(&st, dir);
 
 	/* What is left: every process of the group, the group, the state. */
@@ -775,7 +778,8 @@ static int exec_command(int argc, char **argv)
 	id = argv[i];
 	if (oci_check_id(id, &err) == -1 || load(id, dir, sizeof(dir), &st, &err) == -1)
 		error_die(&err);
-	if (oci_status_of(dir, &st) != OCI_RUNNING)
+	/* As runc: into a running container, or a created one (its PID 1 waits). */
+	if (oci_status_of(dir, &st) != OCI_RUNNING && oci_status_of(dir, &st) != OCI_CREATED)
 		die("cannot exec in a container that is %s", oci_status_name(oci_status_of(dir, &st)));
 	if (oci_spec_read(dir, spec, &err) == -1)
 		error_die(&err);
@@ -910,90 +914,11 @@ static int features(int argc, char **argv)
 	(void)argv;
 	if (argc > 1)
 		die("features takes no arguments");
-	printf("{\n"
-	       "  \"ociVersionMin\": \"1.0.0\",\n"
-	       "  \"ociVersionMax\": \"1.2.0\",\n"
-	       "  \"hooks\": [\"prestart\", \"createRuntime\", \"createContainer\", "
-	       "\"startContainer\", \"poststart\", \"poststop\"],\n"
-	       "  \"mountOptions\": [\"async\", \"atime\", \"bind\", \"dev\", \"diratime\", "
-	       "\"dirsync\", \"exec\", \"mand\", \"noatime\", \"nodev\", \"nodiratime\", "
-	       "\"noexec\", \"nomand\", \"norelatime\", \"nostrictatime\", \"nosuid\", "
-	       "\"private\", \"rbind\", \"relatime\", \"remount\", \"ro\", \"rprivate\", "
-	       "\"rro\", \"rshared\", \"rslave\", \"runbindable\", \"rw\", \"shared\", "
-	       "\"slave\", \"strictatime\", \"suid\", \"sync\", \"unbindable\"],\n"
-	       "  \"linux\": {\n"
-	       "    \"namespaces\": [\"cgroup\", \"ipc\", \"mount\", \"network\", \"pid\", "
-	       "\"user\", \"uts\"],\n"
-	       "    \"capabilities\": [\"all known to this kernel\"],\n"
-	       "    \"cgroup\": { \"v1\": true, \"v2\": true, \"systemd\": false, "
-	       "\"systemdUser\": false },\n"
-	       "    \"seccomp\": { \"enabled\": true, \"actions\": [\"SCMP_ACT_ALLOW\", "
-	       "\"SCMP_ACT_ERRNO\", \"SCMP_ACT_KILL\", \"SCMP_ACT_KILL_PROCESS\", "
-	       "\"SCMP_ACT_KILL_THREAD\", \"SCMP_ACT_LOG\", \"SCMP_ACT_TRACE\", "
-	       "\"SCMP_ACT_TRAP\"], \"operators\": [\"SCMP_CMP_EQ\", \"SCMP_CMP_GE\", "
-	       "\"SCMP_CMP_GT\", \"SCMP_CMP_LE\", \"SCMP_CMP_LT\", \"SCMP_CMP_MASKED_EQ\", "
-	       "\"SCMP_CMP_NE\"] },\n"
-	       "    \"apparmor\": { \"enabled\": false },\n"
-	       "    \"selinux\": { \"enabled\": false }\n"
-	       "  }\n"
-	       "}\n");
+	fputs(oci_features(), stdout);
 	return 0;
 }
 
-/* spec: a config.json to start from (runc spec's defaults): rootfs "rootfs", sh on a
- * terminal, the usual mounts, new namespaces, 3 capabilities, masked paths. */
-static const char default_spec[] =
-	"{\n"
-	"  \"ociVersion\": \"1.2.0\",\n"
-	"  \"process\": {\n"
-	"    \"terminal\": true,\n"
-	"    \"user\": { \"uid\": 0, \"gid\": 0 },\n"
-	"    \"args\": [\"sh\"],\n"
-	"    \"env\": [\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\", "
-	"\"TERM=xterm\"],\n"
-	"    \"cwd\": \"/\",\n"
-	"    \"capabilities\": {\n"
-	"      \"bounding\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"],\n"
-	"      \"effective\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"],\n"
-	"      \"permitted\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"]\n"
-	"    },\n"
-	"    \"rlimits\": [{ \"type\": \"RLIMIT_NOFILE\", \"hard\": 1024, \"soft\": 1024 }],\n"
-	"    \"noNewPrivileges\": true\n"
-	"  },\n"
-	"  \"root\": { \"path\": \"rootfs\", \"readonly\": true },\n"
-	"  \"hostname\": \"stepbox\",\n"
-	"  \"mounts\": [\n"
-	"    { \"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\" },\n"
-	"    { \"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\",\n"
-	"      \"options\": [\"nosuid\", \"strictatime\", \"mode=755\", \"size=65536k\"] },\n"
-	"    { \"destination\": \"/dev/pts\", \"type\": \"devpts\", \"source\": \"devpts\",\n"
-	"      \"options\": [\"nosuid\", \"noexec\", \"newinstance\", \"ptmxmode=0666\", "
-	"\"mode=0620\"] },\n"
-	"    { \"destination\": \"/dev/shm\", \"type\": \"tmpfs\", \"source\": \"shm\",\n"
-	"      \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"mode=1777\", \"size=65536k\"] },\n"
-	"    { \"destination\": \"/dev/mqueue\", \"type\": \"mqueue\", \"source\": \"mqueue\",\n"
-	"      \"options\": [\"nosuid\", \"noexec\", \"nodev\"] },\n"
-	"    { \"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\",\n"
-	"      \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"ro\"] },\n"
-	"    { \"destination\": \"/sys/fs/cgroup\", \"type\": \"cgroup\", \"source\": \"cgroup\",\n"
-	"      \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"relatime\", \"ro\"] },\n"
-	"    { \"destination\": \"/tmp\", \"type\": \"tmpfs\", \"source\": \"tmpfs\",\n"
-	"      \"options\": [\"nosuid\", \"nodev\", \"mode=1777\"] }\n"
-	"  ],\n"
-	"  \"linux\": {\n"
-	"    \"resources\": { \"devices\": [{ \"allow\": false, \"access\": \"rwm\" }] },\n"
-	"    \"namespaces\": [{ \"type\": \"pid\" }, { \"type\": \"network\" }, "
-	"{ \"type\": \"ipc\" }, { \"type\": \"uts\" }, { \"type\": \"mount\" }, "
-	"{ \"type\": \"cgroup\" }],\n"
-	"    \"maskedPaths\": [\"/proc/acpi\", \"/proc/asound\", \"/proc/kcore\", "
-	"\"/proc/keys\", \"/proc/latency_stats\", \"/proc/timer_list\", "
-	"\"/proc/timer_stats\", \"/proc/sched_debug\", \"/sys/firmware\", "
-	"\"/proc/scsi\"],\n"
-	"    \"readonlyPaths\": [\"/proc/bus\", \"/proc/fs\", \"/proc/irq\", "
-	"\"/proc/sys\", \"/proc/sysrq-trigger\"]\n"
-	"  }\n"
-	"}\n";
-
+/* spec: a config.json to start from (runc spec's defaults, lib/runtime/oci-spec). */
 static int spec_command(int argc, char **argv)
 {
 	const char *bundle = ".";
@@ -1008,8 +933,8 @@ static int spec_command(int argc, char **argv)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd == -1)
 		die_errno(errno == EEXIST ? "remove it first" : NULL, "create %s", path);
-	if (write(fd, default_spec, sizeof(default_spec) - 1) != sizeof(default_spec) - 1 ||
-	    close(fd) == -1)
+	if (write(fd, oci_spec_default(), strlen(oci_spec_default())) !=
+	    (ssize_t)strlen(oci_spec_default()) || close(fd) == -1)
 		die_errno(NULL, "write %s", path);
 	return 0;
 }
