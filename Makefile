@@ -172,7 +172,7 @@ asan: all
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98 \
 	STEPBOX_BIN=$(BUILD)/asan tests/run.sh tests/badinput-gen.bats tests/json.bats \
-		tests/08-layers.bats tests/seccomp.bats
+		tests/08-layers.bats tests/seccomp.bats tests/08-runtime.bats
 
 lint:
 	rm -rf $(BUILD)/lint

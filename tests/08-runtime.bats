@@ -15,7 +15,8 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-RT=$BUILD/08-runtime
+# make asan runs the refusals on the sanitizer build (STEPBOX_BIN=build/asan).
+RT=$TOP/${STEPBOX_BIN:-build}/08-runtime
 CGTEST=stepbox-test
 
 setup_file() {
@@ -36,6 +37,12 @@ setup() {
 	mkdir -p "$HOSTDIR"
 	BG_PIDS=""
 	TRACKED_PIDS=""
+	# make asan: config.json's refusals only. LeakSanitizer's check at exit
+	# cannot stop the threads of a process that joined a container's
+	# namespaces (exec): its /proc is the container's, and it spins.
+	if [ -n "${STEPBOX_BIN:-}" ] && [[ $BATS_TEST_DESCRIPTION != *refused* ]]; then
+		skip "make asan runs only the refusals of bad input"
+	fi
 }
 
 teardown() {
@@ -958,7 +965,8 @@ PROBE='stat -c %t:%T /dev/probe; : </dev/probe'
 		"c['linux']['maskedPaths'] = ['/proc/keys', '/proc/timer_list']"
 	create evil
 	[ "$status" -ne 0 ]
-	[[ "${lines[0]}" == *"/dev/null in the container is not the null device"*CVE-2025-31133* ]]
+	# (not the first line under make asan: ASan warns about the clone's stack first)
+	[[ "$output" == *"/dev/null in the container is not the null device"*CVE-2025-31133* ]]
 	nothing_of evil
 	[ "$(cat /proc/sys/kernel/core_pattern)" = "$pattern" ]
 	nothing_left
