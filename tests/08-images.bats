@@ -155,6 +155,20 @@ loaded() {
 	[[ "$output" == *"unable to find user nosuchuser"* ]]
 }
 
+@test "08-images: exec runs as the image's User (a name, from its /etc/passwd), -u as another" {
+	loaded "$A/named-user.tar" stepbox-test/named:1
+	"$B" run -d --name stepbox-test-user --entrypoint /bin/sleep stepbox-test/named:1 30
+	run "$B" exec stepbox-test-user id -u
+	echo "$output"
+	[ "$output" = 1234 ]
+	run "$B" exec -u 0 stepbox-test-user id -u
+	[ "$output" = 0 ]
+	run "$B" exec -u nosuchuser stepbox-test-user true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"unable to find user nosuchuser"* ]]
+	"$B" rm -f stepbox-test-user
+}
+
 # ---- hostile archives: one line, 125, the store unchanged -----------------------------------
 
 @test "08-images: a manifest.json layer path outside the archive is refused" {

@@ -448,7 +448,7 @@ int command_exec(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "interactive", no_argument, NULL, 'i' }, { "tty", no_argument, NULL, 't' },
 		{ "env", required_argument, NULL, 'e' }, { "workdir", required_argument, NULL, 'w' },
-		{ 0 }
+		{ "user", required_argument, NULL, 'u' }, { 0 }
 	};
 	struct container_config *config;
 	struct container_state state;
@@ -459,7 +459,7 @@ int command_exec(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((key = getopt_long(argc, argv, "+ite:w:", longopts, NULL)) != -1) {
+	while ((key = getopt_long(argc, argv, "+ite:w:u:", longopts, NULL)) != -1) {
 		if (key == 'i')
 			req.interactive = true;
 		else if (key == 't')
@@ -468,6 +468,8 @@ int command_exec(int argc, char **argv)
 			extra[nextra++] = optarg;
 		else if (key == 'w' && optarg[0] == '/')
 			req.workdir = optarg;
+		else if (key == 'u' && optarg[0] != '\0')
+			req.user = optarg;
 		else
 			die("exec: bad flag %s — see: %s --help", quote(argv[optind - 1]),
 			    log_progname());
@@ -497,6 +499,8 @@ int command_exec(int argc, char **argv)
 	req.env = env;
 	if (req.workdir == NULL)
 		req.workdir = config->workdir;
+	if (req.user == NULL)
+		req.user = config->user;
 	status = exec_in_container(config, &state, &req);
 	config_release(config);
 	return status;

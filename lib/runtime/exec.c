@@ -8,6 +8,7 @@
 #include "kernel/userns.h"
 #include "runtime/security.h"
 #include "runtime/shim.h"
+#include "runtime/user.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +54,8 @@ static void exec_child(const struct container_config *config, const struct exec_
 		die_errno(NULL, "chdir(%s)", quote(req->workdir));
 	fs_check_cwd_inside(req->workdir);
 	security_drop_privileges(config);
+	/* The same user as PID 1 (docker exec's rule), or -u: names from the image. */
+	user_switch(req->user);
 	proc_exec_with_env(req->args, req->env, -1);
 }
 

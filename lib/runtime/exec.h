@@ -23,6 +23,7 @@ struct exec_request {
 	char **args;             /* the command, NULL-terminated */
 	char **env;              /* its environment, NULL-terminated */
 	const char *workdir;     /* absolute, inside the container */
+	const char *user;        /* -u, else the container's (the image's User or run -u); NULL: root */
 	bool interactive, tty;   /* -i: stdin is passed on; -t: a terminal */
 };
 

@@ -262,7 +262,7 @@ static void usage(FILE *out)
 		"      [--security-opt seccomp=FILE|unconfined|no-new-privileges] [--privileged]\n"
 		"      IMAGE [CMD [ARG...]]\n"
 		"  ps [-a] [-q]                   logs [-f] [-t] [--tail N] CONTAINER\n"
-		"  exec [-i] [-t] [-e K=V]... [-w DIR] CONTAINER CMD [ARG...]\n"
+		"  exec [-i] [-t] [-e K=V]... [-w DIR] [-u USER] CONTAINER CMD [ARG...]\n"
 		"  inspect CONTAINER...           stop [-t SECS] CONTAINER...\n"
 		"  kill [-s SIGNAL] CONTAINER...  wait CONTAINER...\n"
 		"  rm [-f] CONTAINER...           volume ls | volume rm NAME...\n"
