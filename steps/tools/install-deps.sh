@@ -23,6 +23,8 @@ if [ "${1:-}" != demo ]; then
 	# script(1) gives the tests a real terminal (TIOCSTI, interactive sh).
 	command -v script >/dev/null || need+=(bsdutils)
 	command -v git >/dev/null || need+=(git)
+	# 08's pull (docker pull nginx in the lab) copies an image with skopeo.
+	command -v skopeo >/dev/null || need+=(skopeo)
 fi
 if [ "${1:-}" != demo ] && [ "${1:-}" != lab ]; then
 	command -v shellcheck >/dev/null || need+=(shellcheck)
