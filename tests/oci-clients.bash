@@ -19,14 +19,25 @@ OCI_RUNTIME=${OCI_RUNTIME:-$BUILD/08-runtime}
 OCI_IMAGE=stepbox-busybox
 OCI_CTR_IMAGE=docker.io/library/stepbox-busybox:latest
 # What a client makes outside the directories it is given (hard-coded in
-# dockerd 20.10, containerd 1.6 and podman 4's image copy), and the default
-# state roots of 08-runtime and runc, which podman uses (it gives no --root);
-# oci_end removes those it made (a directory only if empty), deepest first as
-# listed here.
+# dockerd 20.10, containerd 1.6, podman 4's image copy and, on cgroup v2,
+# podman 4's probe of the controllers: an empty cgroup it leaves at the
+# root), and the default state roots of 08-runtime and runc, which podman uses
+# (it gives no --root); oci_end removes those it made (a directory only if
+# empty), deepest first as listed here.
 OCI_GLOBAL_PATHS="/run/docker/plugins /run/docker /run/containerd/s /run/containerd/fifo
 /run/containerd/runc/default /run/containerd/runc/moby /run/containerd/runc /run/containerd
 /var/lib/containers/cache/blob-info-cache-v1.boltdb /var/lib/containers/cache /var/lib/containers
+/sys/fs/cgroup/podman_probe
 /run/stepbox/runtime /run/stepbox /run/runc"
+
+# Skip because COMMAND is not installed (Debian package PACKAGE); in the cgroup
+# v2 lane, because the initramfs leaves it out.
+oci_missing() {
+	if [ "${STEPBOX_LANE:-}" = vm ]; then
+		skip "$1 is not in the cgroup v2 lane's initramfs (tests/vm/build-initramfs.sh takes the host's podman, never dockerd or containerd: too big)"
+	fi
+	skip "$1 is not installed (apt-get install $2)"
+}
 
 # Skip (with the reason) when the runtime or CLIENT is missing.
 oci_need() {
@@ -34,17 +45,16 @@ oci_need() {
 		skip "no OCI runtime at $OCI_RUNTIME (build it, or set OCI_RUNTIME=/usr/sbin/runc)"
 	case $1 in
 	docker)
-		command -v dockerd >/dev/null || skip "docker is not installed (apt-get install docker.io)"
-		command -v docker >/dev/null || skip "docker is not installed (apt-get install docker.io)"
-		command -v containerd >/dev/null ||
-			skip "containerd is not installed (apt-get install containerd)"
+		command -v dockerd >/dev/null || oci_missing dockerd docker.io
+		command -v docker >/dev/null || oci_missing docker docker.io
+		command -v containerd >/dev/null || oci_missing containerd containerd
 		;;
 	ctr)
-		command -v ctr >/dev/null || skip "containerd is not installed (apt-get install containerd)"
-		command -v containerd >/dev/null || skip "containerd is not installed (apt-get install containerd)"
+		command -v ctr >/dev/null || oci_missing ctr containerd
+		command -v containerd >/dev/null || oci_missing containerd containerd
 		;;
 	podman)
-		command -v podman >/dev/null || skip "podman is not installed (apt-get install podman)"
+		command -v podman >/dev/null || oci_missing podman podman
 		;;
 	esac
 	[ -d "${OCI_DIR:-/nonexistent}" ] || skip "the clients were stopped already"

@@ -305,10 +305,10 @@ TERM_SHELL='trap "echo got TERM; exit 0" TERM; echo ready; while :; do sleep 1 &
 	[ -d "${OCI_DIR:-/nonexistent}" ] || skip "nothing was started"
 	oci_end
 	run oci_leftovers
-	[ -z "$output" ]
+	[ -z "$output" ] || { echo "left: $output"; false; }
 	# What is there now and was not before (what went away is not ours).
 	run comm -13 "$BATS_FILE_TMPDIR/mounts" <(host_mounts | sort)
-	[ -z "$output" ]
+	[ -z "$output" ] || { echo "new mounts: $output"; false; }
 	run comm -13 "$BATS_FILE_TMPDIR/host" <(oci_host_view)
-	[ -z "$output" ]
+	[ -z "$output" ] || { echo "new on the host: $output"; false; }
 }

@@ -50,9 +50,23 @@ for tool in bash env cat ls grep sed awk sort uniq head tail cut tr wc seq sleep
 	find readlink mktemp md5sum timeout id ps pgrep pkill setpriv unshare ip mkdir rm \
 	cp mv touch chmod date basename dirname nproc tee xargs realpath true false \
 	printf kill lsns findmnt rmdir ln mount umount nl flock uname chown useradd userdel \
-	nsenter sysctl script ${VM_TOOLS:-}; do
+	nsenter sysctl script tar sha256sum comm tac ${VM_TOOLS:-}; do
 	add_binary "$tool"
 done
+# podman and conmon, for the podman tests of oci.bats, when the host has them
+# (without, those tests skip). podman --network none needs no network backend
+# (netavark, CNI plugins); podman import needs a signature policy, and the
+# runtime gets podman's seccomp profile as on the host. dockerd and containerd
+# stay out (some 200 MB): their tests skip in the VM.
+if command -v podman >/dev/null && command -v conmon >/dev/null; then
+	add_binary podman
+	add_binary conmon
+	mkdir -p "$root/etc/containers" "$root/usr/share/containers"
+	echo '{"default": [{"type": "insecureAcceptAnything"}]}' >"$root/etc/containers/policy.json"
+	if [ -f /usr/share/containers/seccomp.json ]; then
+		cp /usr/share/containers/seccomp.json "$root/usr/share/containers/"
+	fi
+fi
 ln -sf /usr/bin/bash "$root/bin/bash"
 # python3 and its standard library, as /usr/bin/python3 and /usr/lib/python3.N
 # (tests/08-runtime.bats edits config.json with it): the distribution's, else
@@ -115,7 +129,7 @@ mkdir -p "$root/stepbox/tests"
 # -x: not into what a running test may have mounted under build/ (a proc in the image).
 cp -ax build "$root/stepbox/build"
 rm -rf "$root/stepbox/build/vm" "$root/stepbox/build/asan"
-cp tests/helpers.bash tests/run.sh tests/security-table.sh tests/security.expected "$root/stepbox/tests/"
+cp tests/helpers.bash tests/oci-clients.bash tests/run.sh tests/security-table.sh tests/security.expected "$root/stepbox/tests/"
 for suite in $suites; do
 	cp "$suite" "$root/stepbox/tests/"
 done

@@ -21,7 +21,7 @@ cd "$(dirname "$0")/../.."
 suites=${VM_SUITES:-tests/01-chroot.bats tests/02-pid-ns.bats tests/03-uts.bats \
 	tests/04-mount-overlay.bats tests/05-netns.bats tests/06-userns.bats \
 	tests/07-cgroups.bats tests/08-full-container.bats tests/08-volumes.bats tests/08-network.bats \
-	tests/08-runtime.bats \
+	tests/08-runtime.bats tests/oci.bats \
 	tests/badinput.bats \
 	tests/cleanup.bats \
 	tests/hostile.bats tests/security.bats tests/faults.bats}
