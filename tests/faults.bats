@@ -198,8 +198,10 @@ fault_case_08() {
 many_at_once() {
 	local step=$1 n=$2 i failed=0 addrs pids=()
 	for i in $(seq "$n"); do
-		"build/$step" "$ROOTFS" /bin/sh -c 'ip -4 -o addr show eth0 | awk "{ print \$4 }"
-			trap "exit 0" TERM; while :; do sleep 0.2; done' \
+		# The trap first: the address says "ready", and a TERM that came
+		# before the trap would be ignored (PID 1) until the grace's SIGKILL.
+		"build/$step" "$ROOTFS" /bin/sh -c 'trap "exit 0" TERM
+			ip -4 -o addr show eth0 | awk "{ print \$4 }"; while :; do sleep 0.2; done' \
 			>"$BATS_TEST_TMPDIR/out.$i" 2>&1 &
 		pids+=($!)
 	done
