@@ -483,8 +483,20 @@ static int read_resources(const struct json_value *lnx, struct oci_spec *spec,
 
 	if (got != 0)
 		return got < 0 ? -1 : 0;
+	static const char *const block_io_unsupported[] = { "weight", "leafWeight", "weightDevice",
+		"throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice",
+		"throttleWriteIOPSDevice", NULL };
+	static const char *const network_unsupported[] = { "classID", "priorities", NULL };
+	const struct json_value *block_io = NULL, *network = NULL;
+
 	if (refuse_unsupported(res, top_unsupported, err) == -1 ||
 	    read_device_rules(res, spec, err) == -1)
+		return -1;
+	/* No block-I/O or network-class code here: any value but docker's zeros is refused. */
+	if (json_get_object(res, "blockIO", &block_io, err) < 0 ||
+	    (block_io && refuse_unsupported(block_io, block_io_unsupported, err) == -1) ||
+	    json_get_object(res, "network", &network, err) < 0 ||
+	    (network && refuse_unsupported(network, network_unsupported, err) == -1))
 		return -1;
 	if ((got = json_get_object(res, "memory", &mem, err)) < 0)
 		return -1;
