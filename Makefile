@@ -190,7 +190,7 @@ cross:
 	$(MAKE) -s BUILD=$(BUILD)/aarch64 CC=$(CROSS)gcc AR=$(CROSS)ar WERROR=1 \
 		steps $(BUILD)/aarch64/probe $(BUILD)/aarch64/timeit $(BUILD)/aarch64/throughput \
 		$(BUILD)/aarch64/unpack-layer $(BUILD)/aarch64/json-check
-	@echo "aarch64: $(STEPS) built in $(BUILD)/aarch64"
+	@echo "aarch64: $(notdir $(STEP_BINS)) built in $(BUILD)/aarch64"
 
 clean:
 	rm -rf $(BUILD)
