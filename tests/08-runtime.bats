@@ -781,6 +781,19 @@ refused() {
 	one_line_and_nothing_of "$1"
 }
 
+@test "08-runtime: run is create, start, wait and delete: the program's status, nothing left" {
+	bundle r "c['process']['args'] = ['sh', '-c', 'echo ran as \$\$; exit 7']"
+	run rt run --bundle "$T/r" r
+	[ "$status" -eq 7 ]
+	[ "$output" = "ran as 1" ]
+	[ ! -e "$ROOT/r" ]
+	nothing_of r
+	run rt run --bundle "$T/r" --preserve-fds nope r2
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'--preserve-fds "nope"'* ]]
+	[ ! -e "$ROOT/r2" ]
+}
+
 @test "08-runtime: refused: no config.json" {
 	bundle nc
 	rm "$T/nc/config.json"
@@ -813,6 +826,19 @@ refused() {
 	bundle ty "c['process']['args'] = 'sleep 60'"
 	refused ty
 	[[ "$output" == *args* ]]
+}
+
+@test "08-runtime: refused: a blockIO or network limit it cannot set; docker's zeros pass" {
+	bundle bio "c['linux']['resources']['blockIO'] = {'weight': 500}"
+	refused bio
+	[[ "$output" == *blockIO.weight* ]]
+	bundle net "c['linux']['resources']['network'] = {'classID': 7}"
+	refused net
+	[[ "$output" == *network.classID* ]]
+	bundle zeros "c['linux']['resources']['blockIO'] = {'weight': 0}" \
+		"c['linux']['resources']['cpu'] = {'shares': 0}" "c['process']['args'] = ['true']"
+	create zeros
+	[ "$status" -eq 0 ]
 }
 
 @test "08-runtime: refused: an unknown namespace type" {

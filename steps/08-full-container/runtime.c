@@ -30,7 +30,8 @@
  * its mounts made, that has not yet run one instruction of the image.
  *
  * Try:  mkdir /tmp/b && cp -a build/rootfs /tmp/b/rootfs
- *       build/08-runtime spec --bundle /tmp/b     (then set "terminal": false)
+ *       build/08-runtime spec --bundle /tmp/b
+ *       sed -i 's/"terminal": true/"terminal": false/; s/\["sh"\]/["sleep", "30"]/' /tmp/b/config.json
  *       sudo build/08-runtime create --bundle /tmp/b demo
  *       sudo build/08-runtime state demo; sudo build/08-runtime start demo
  *       sudo build/08-runtime delete --force demo
@@ -97,6 +98,17 @@ static bool option(int argc, char **argv, int *i, const char *name, const char *
 		die("option %s needs a value", name);
 	*value = argv[++*i];
 	return true;
+}
+
+/* --preserve-fds N: how many fds after 2 the program keeps (0-1000). */
+static int preserve_fds_value(const char *value)
+{
+	char *end;
+	long n = strtol(value, &end, 10);
+
+	if (value[0] == '\0' || *end || n < 0 || n > 1000)
+		die("--preserve-fds %s: a number of fds (0-1000)", quote(value));
+	return (int)n;
 }
 
 /* A flag without a value (also "--flag=true"). */
@@ -392,11 +404,7 @@ static int create_or_run(int argc, char **argv, bool run)
 		    option(argc, argv, &i, "--console-socket", &console))
 			continue;
 		if (option(argc, argv, &i, "--preserve-fds", &value)) {
-			char *end;
-
-			a->preserve_fds = strtol(value, &end, 10);
-			if (*end || a->preserve_fds < 0 || a->preserve_fds > 1000)
-				die("--preserve-fds %s: a number of fds (0-1000)", quote(value));
+			a->preserve_fds = preserve_fds_value(value);
 		} else if (flag(argv, i, "--no-pivot")) {
 			a->no_pivot = true;
 		} else if (run && (flag(argv, i, "--detach") || flag(argv, i, "-d"))) {
@@ -766,7 +774,7 @@ static int exec_command(int argc, char **argv)
 		    option(argc, argv, &i, "--console-socket", &console))
 			continue;
 		if (option(argc, argv, &i, "--preserve-fds", &value))
-			preserve_fds = atoi(value);
+			preserve_fds = preserve_fds_value(value);
 		else if (flag(argv, i, "--detach") || flag(argv, i, "-d"))
 			detach = true;
 		else if (!flag(argv, i, "--tty") && !flag(argv, i, "-t"))
