@@ -51,6 +51,13 @@ image_fingerprint() {
 	[[ "$output" == *'Hello from a container'* ]]
 }
 
+@test "04-mount-overlay: the writable layer is volatile: no disk sync when it goes" {
+	# Linux >= 6.12 lists it as fsync=volatile, 5.10 to 6.11 as volatile.
+	run $STEP "$ROOTFS" /bin/sh -c 'awk "\$5 == \"/\" { print \$NF }" /proc/self/mountinfo'
+	[ "$status" -eq 0 ]
+	[[ ",$output," == *",volatile,"* || "$output" == *"fsync=volatile"* ]]
+}
+
 @test "04-mount-overlay: without --layer the app layer is not there" {
 	run $STEP "$ROOTFS" /bin/ls /www
 	[ "$status" -ne 0 ]

@@ -236,7 +236,22 @@ void fs_mount_overlay(const char *image, char *const layers[], int nlayers,
 		    chdir(run->path) == -1)
 			die_errno(NULL, "chdir(\"%s\") for the layers' short names", run->path);
 	}
+	/*
+	 * "volatile" (Linux >= 5.10): the writable layer is thrown away with
+	 * the container, so overlayfs need not sync it. Without it, the last
+	 * unmount — in PID 1's exit, when its mount namespace goes — syncs the
+	 * whole filesystem under upperdir and the exit waits for the disk.
+	 * Older kernels refuse the option (EINVAL): mount again without it.
+	 */
+	size_t plain = len;
+	bool with_volatile = add_option(data, sizeof(data), &len, "%s", ",volatile");
+
 	r = fs_mount("overlay", run->merged, "overlay", 0, data);
+	if (r == -1 && errno == EINVAL && with_volatile) {
+		data[plain] = '\0';
+		trace("overlay again without \"volatile\" (before Linux 5.10: its unmount syncs)");
+		r = fs_mount("overlay", run->merged, "overlay", 0, data);
+	}
 	if (r == -1) {
 		const char *hint =
 			errno == ENODEV ? "is the overlay module loaded? try: modprobe overlay"
