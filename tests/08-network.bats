@@ -241,5 +241,22 @@ nothing_created() {
 @test "08 network: STEPBOX_SUBNET chooses the bridge's subnet" {
 	STEPBOX_SUBNET=10.124.0.0/16 $B run -d --name other busybox sleep 60
 	[[ "$(ip_of other)" == 10.124.0.* ]]
-	ip -o -4 addr show stepbox0 | grep -q '10.124.0.1/24'
+	ip -o -4 addr show stepbox0 | grep -q '10.124.0.1/22'
+}
+
+@test "08 network: the bridge's /22 is the default; a full subnet refuses the next container in one line" {
+	$B run -d --name first busybox sleep 60
+	ip -o -4 addr show stepbox0 | grep -q '10.123.0.1/22'
+	$B rm -f first
+	# A /29 pool: the gateway and five containers. The sixth is refused,
+	# exit 125, and leaves no record.
+	for i in 1 2 3 4 5; do
+		STEPBOX_SUBNET=10.126.0.0/29 $B run -d --name "full$i" busybox sleep 60
+	done
+	run -125 env STEPBOX_SUBNET=10.126.0.0/29 $B run -d --name full6 busybox sleep 60
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"no free address left on the bridge's subnet 10.126.0.1/29: stop some containers"* ]]
+	run $B ps -a
+	[[ "$output" != *full6* ]]
+	[ "$(ls "$STATE" | wc -l)" -eq 5 ]
 }

@@ -216,8 +216,12 @@ int ipam_bridge_subnet(const char *bridge, struct ipam_lease *subnet, struct err
 
 	if (!read_pool(&pool, &pool_prefix, err))
 		return -1;
-	/* A /24 (253 containers), or the whole pool if that is smaller. */
-	prefix = pool_prefix > 24 ? pool_prefix : 24;
+	/*
+	 * A /22: 1,021 containers, just under the 1,024 ports a Linux bridge
+	 * takes (BR_MAX_PORTS), so the addresses run out first, with a clear
+	 * error, not the kernel's EXFULL. Or the whole pool if that is smaller.
+	 */
+	prefix = pool_prefix > 22 ? pool_prefix : 22;
 	for (uint32_t block = 0; block < (1u << (prefix - pool_prefix)); block++) {
 		struct in_addr net = { htonl(ntohl(pool.s_addr) + (block << (32 - prefix))) };
 

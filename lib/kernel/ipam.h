@@ -51,7 +51,7 @@ int ipam_choose(const char *requested, struct ipam_lease *lease, struct error *e
 /*
  * Step 08's bridge (lib/runtime/bridge) puts every container on one subnet. Its
  * gateway (in subnet->gateway, with its prefix) is the address the bridge
- * `bridge` has: 1; or, when it has none, the first /24 of the pool (the
+ * `bridge` has: 1; or, when it has none, the first /22 of the pool (the
  * whole pool if smaller) that no host interface overlaps: 0. -1 and why.
  */
 int ipam_bridge_subnet(const char *bridge, struct ipam_lease *subnet, struct error *err);

@@ -10,10 +10,10 @@
  * each other directly and the host through the gateway:
  *
  *     [container A] eth0 10.123.0.2 ── sb-A ─┐
- *                                            ├─ stepbox0 10.123.0.1/24 ── host
+ *                                            ├─ stepbox0 10.123.0.1/22 ── host
  *     [container B] eth0 10.123.0.3 ── sb-B ─┘
  *
- * The first container to need the bridge makes it, on the first free /24 of
+ * The first container to need the bridge makes it, on the first free /22 of
  * STEPBOX_SUBNET (lib/kernel/ipam); the last one out deletes it, so once every
  * container is gone the host is as it was. Both happen under the host lock.
  * Which addresses are in use is, again, in the kernel: each port's alias

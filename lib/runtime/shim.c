@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -401,6 +402,10 @@ int shim_serve(struct container *c, struct shim_link *link)
 	int drain_ms = -1, status;
 	struct cg_usage usage;
 	struct error err;
+
+	/* The setup is over: give its freed heap back to the kernel. An idle
+	 * shim is what a host keeps hundreds of, so its size is the cost. */
+	malloc_trim(0);
 
 	snprintf(path, sizeof(path), "%s/log", c->run.path);
 	loop.log = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
