@@ -11,16 +11,19 @@
 #   08 exec              against nsenter -a into the same container
 #   a VM boot            qemu + the host's kernel + an init that powers off
 #   memory               host memory per idle container (shim PSS + cgroup charge)
-#   200 at once          run -d of 200 containers: time, failures, leftovers
+#   scale                SCALE (1000) idle containers, BATCH (50) at a time: the
+#                        time per container as the count grows (scale.svg), what
+#                        they cost the host, distinct addresses, leftovers
 #   the -p relay         100 MiB through it against a direct connection
 #
-# Prints the table, and writes build/bench/report.md and build/bench/startup.svg.
-# RUNS (default 100) rounds; VM_RUNS (default 5) boots; MANY (default 200).
+# Prints the table, and writes build/bench/report.md, startup.svg and scale.svg.
+# RUNS (default 100) rounds; VM_RUNS (default 5) boots; SCALE (1000), BATCH (50).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 runs=${RUNS:-100}
-many=${MANY:-200}
+scale=${SCALE:-1000}
+batch=${BATCH:-50}
 build=build
 rootfs=$build/rootfs
 sb=$build/08-full-container
@@ -36,8 +39,9 @@ fi
 notes=()
 spec_by=
 work=$(mktemp -d)
-cleanup() {
-	"$sb" rm -f stepbox-bench-keeper >/dev/null 2>&1 || true
+cleanup() {   # every container the bench started, on every way out
+	"$sb" ps -a 2>/dev/null | awk 'NR > 1 && $NF ~ /^stepbox-bench-/ { print $NF }' |
+		xargs -r "$sb" rm -f >/dev/null 2>&1 || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -169,26 +173,55 @@ for i in $(seq 50); do echo "stepbox-bench-idle-$i"; done | xargs "$sb" rm -f >/
 per_container=$(( (total_shim + total_cgroup) / 50 ))
 memory_how="the shim's PSS $((total_shim / 50)) kB + the cgroup's charge $((total_cgroup / 50)) kB, mean of 50"
 
-# ---- many at once ---------------------------------------------------------------
-echo "bench: $many containers at once..." >&2
+# ---- scale: many idle containers, started a batch at a time ----------------------
+# SCALE containers (default 1000), BATCH (50) at once, each batch timed: the
+# time per container as the count grows shows where starting stops being
+# flat. Then what they all cost the host, their addresses, and the removal.
+echo "bench: $scale containers, $batch at a time..." >&2
+: >"$work/scale"
+: >"$work/scale-failures"
+n=0
+while [ "$n" -lt "$scale" ]; do
+	size=$(( scale - n < batch ? scale - n : batch ))
+	start=$(date +%s%N)
+	for i in $(seq $((n + 1)) $((n + size))); do
+		{ "$sb" run -d --name "stepbox-bench-many-$i" busybox sleep 3600 >/dev/null 2>"$work/err-$i" ||
+			{ echo "$i: $(head -n1 "$work/err-$i")" >>"$work/scale-failures"; }; rm -f "$work/err-$i"; } &
+	done
+	wait
+	n=$((n + size))
+	# containers running after this batch, ms per container in it
+	echo "$n $(( ($(date +%s%N) - start) / 1000 / size ))" >>"$work/scale"
+done
+failures=$(grep -c . "$work/scale-failures" || true)
+many_ids=$("$sb" ps | awk 'NR > 1 && $NF ~ /^stepbox-bench-many-/ { print $1 }')
+running=$(echo "$many_ids" | grep -c . || true)
+# shellcheck disable=SC2086  # one ID a word
+ips=$([ -z "$many_ids" ] || "$sb" inspect $many_ids | sed -n 's/^ *"IPAddress": "\(10\..*\)",$/\1/p')
+addresses=$(echo "$ips" | grep -c . || true)
+unique=$(echo "$ips" | sort -u | grep -c . || true)
+scale_shim=0 scale_cgroup=0
+for dir in /run/stepbox/containers/*/; do
+	grep -q '^name stepbox-bench-many-' "$dir/config" || continue
+	id=$(basename "$dir")
+	shim=$(awk '/^owner/ { print $2 }' "$dir/record")
+	scale_shim=$((scale_shim + $(awk '/^Pss:/ { print $2 }' "/proc/$shim/smaps_rollup")))
+	for f in "/sys/fs/cgroup/stepbox/$id/memory.current" \
+		 "/sys/fs/cgroup/memory/stepbox/$id/memory.usage_in_bytes"; do
+		[ -r "$f" ] && scale_cgroup=$((scale_cgroup + $(cat "$f") / 1024)) && break
+	done
+done
 start=$(date +%s%N)
-for i in $(seq "$many"); do
-	{ "$sb" run -d --name "stepbox-bench-many-$i" busybox sleep 600 >/dev/null 2>&1 || echo fail; } &
-done >"$work/many" 2>&1
-wait
-started_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-failures=$(grep -c fail "$work/many" || true)
-addresses=$("$sb" ps -q | xargs -r "$sb" inspect | grep -c '"IPAddress": "10\.' || true)
-unique=$("$sb" ps -q | xargs -r "$sb" inspect | sed -n 's/^ *"IPAddress": "\(.*\)",$/\1/p' | sort -u | grep -c . || true)
-start=$(date +%s%N)
-for i in $(seq "$many"); do echo "stepbox-bench-many-$i"; done | xargs -P 8 -n 25 "$sb" rm -f >/dev/null 2>&1 || true
+for i in $(seq "$scale"); do echo "stepbox-bench-many-$i"; done | xargs -P 8 -n 25 "$sb" rm -f >/dev/null 2>&1 || true
 removed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 "$sb" rm -f stepbox-bench-keeper >/dev/null
-for _ in $(seq 50); do
+for _ in $(seq 100); do
 	leftovers=$( { ls -A /run/stepbox 2>/dev/null; ip -o link show type veth | grep ' sb-'; ip -o link show stepbox0; find /sys/fs/cgroup -maxdepth 3 -name 'stepbox*'; } 2>/dev/null | grep -c . || true)
 	[ "$leftovers" -eq 0 ] && break
 	sleep 0.1
 done
+first_ms=$(awk 'NR == 1 { printf "%.1f", $2 / 1000 }' "$work/scale")
+last_ms=$(awk 'END { printf "%.1f", $2 / 1000 }' "$work/scale")
 
 # ---- the -p relay -----------------------------------------------------------------
 echo "bench: 100 MiB through the -p relay and direct..." >&2
@@ -262,7 +295,7 @@ crun_label=$(awk '$1 ~ /^crun/ { print $1; exit }' "$work/results")
 	echo "- 08-runtime run (create, start, wait, delete) on the same config.json (${spec_by:-?} spec): $(ratio 08-runtime runc)× runc run$( [ "${crun_label:-}" = "crun(in-unshare-m)" ] && echo ", $(ratio "08-runtime(in-unshare-m)" "crun(in-unshare-m)")× crun run (both in the wrapper)" || echo ", $(ratio 08-runtime "${crun_label:-crun}")× crun run")"
 	echo "- a step with a veth against --net none: 05 $(ratio 05-netns "05-netns(--net=none)")×, 07 $(ratio 07-cgroups "07-cgroups(--net=none)")×, 08 $(ratio "08-run(bridge)" "08-run(--net=none)")× (target ≤ 2×)"
 	echo "- memory per idle container: $per_container kB ($memory_how; target ≤ 1024 kB); one shim's PSS: $pss kB (target ≤ 300 kB)"
-	echo "- $many containers at once (run -d, bridge): started in $started_ms ms, removed in $removed_ms ms; $failures failures, $addresses addresses of which $unique distinct, $leftovers leftovers (targets: 0 failures, all distinct, 0 leftovers)"
+	echo "- $scale idle containers (run -d, bridge), $batch at a time: $failures failures, $running running at the end, $addresses addresses of which $unique distinct; per container $first_ms ms in the first batch, $last_ms ms in the last (scale.svg); the host's memory for all of them: shims' PSS $((scale_shim / 1024)) MiB + cgroups' charge $((scale_cgroup / 1024)) MiB = $(( (scale_shim + scale_cgroup) / ${running:-1} )) kB each; removed in $removed_ms ms (xargs -P 8); $leftovers leftovers (targets: 0 failures, all distinct, 0 leftovers)"
 	echo "- the -p relay, 100 MiB, median of 5: $relay_line"
 	for line in "${notes[@]}"; do
 		echo "- note: $line"
@@ -295,6 +328,33 @@ awk '$2 != "failed" { label[NR] = $1; ms[NR] = $2; n = NR }
 	print "</svg>"
      }' "$work/results" >"$out/startup.svg"
 
+# ---- the scale chart: ms per container, batch by batch --------------------------------
+awk -v batch="$batch" '{ n[NR] = $1; us[NR] = $2; if ($2 > max) max = $2; last = NR }
+     END {
+	left = 60; width = 640; top = 30; height = 260
+	if (max < 1000) max = 1000
+	ymax = 1000 * int((max + 999) / 1000)
+	printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n", top + height + 50
+	printf "<text x=\"10\" y=\"18\" font-size=\"14\">run -d, %d at a time: ms per container against the containers running</text>\n", batch
+	for (t = 0; t <= 4; t++) {
+		y = top + height - height * t / 4
+		printf "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", left, y, left + width, y
+		printf "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n", left - 6, y + 4, ymax * t / 4 / 1000
+	}
+	path = ""
+	for (r = 1; r <= last; r++) {
+		x = left + width * n[r] / n[last]
+		y = top + height - height * us[r] / ymax
+		path = path sprintf("%s%.1f,%.1f", r == 1 ? "M" : " L", x, y)
+		printf "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#2c7fb8\"/>\n", x, y
+	}
+	printf "<path d=\"%s\" fill=\"none\" stroke=\"#2c7fb8\"/>\n", path
+	for (r = 1; r <= last; r += int(last / 5) > 0 ? int(last / 5) : 1)
+		printf "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d</text>\n", left + width * n[r] / n[last], top + height + 18, n[r]
+	printf "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">containers running</text>\n", left + width / 2, top + height + 40
+	print "</svg>"
+     }' "$work/scale" >"$out/scale.svg"
+
 cat "$out/report.md"
 echo
-echo "(written: $out/report.md, $out/startup.svg)"
+echo "(written: $out/report.md, $out/startup.svg, $out/scale.svg)"
