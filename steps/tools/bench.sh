@@ -7,6 +7,8 @@
 #   a step with a veth   against the same step with --net none
 #   08 run --rm          against crun and runc on the same image, and unshare
 #   08-runtime run       against crun run and runc run on the same config.json
+#   docker, podman       run --rm with stepbox's runtime against runc (docker) and
+#                        crun (podman), private daemons; plain docker run vs 08
 #   08 run -d            until the container's command runs
 #   08 exec              against nsenter -a into the same container
 #   a VM boot            qemu + the host's kernel + an init that powers off
@@ -42,6 +44,8 @@ work=$(mktemp -d)
 cleanup() {   # every container the bench started, on every way out
 	"$sb" ps -a 2>/dev/null | awk 'NR > 1 && $NF ~ /^stepbox-bench-/ { print $NF }' |
 		xargs -r "$sb" rm -f >/dev/null 2>&1 || true
+	# the private dockerd, containerd and podman, and all they made
+	! declare -F oci_end >/dev/null || oci_end
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -132,8 +136,51 @@ for rt in crun runc; do
 	echo "$rt                    $cmd" >>"$work/plan"
 done
 
+# ---- docker and podman: the course's chain, stepbox's runtime in runc's place ----
+# The tests' harness (tests/oci-clients.bash) starts a private dockerd on its
+# own containerd, and a private podman, with build/rootfs imported as their
+# image: nothing from a registry, nothing left (oci_end, in cleanup).
+if { command -v dockerd && command -v containerd || command -v podman; } >/dev/null; then
+	echo "bench: starting a private dockerd and podman..." >&2
+	BATS_TEST_DIRNAME=$PWD/tests
+	# shellcheck source=tests/helpers.bash
+	. tests/helpers.bash
+	# shellcheck source=tests/oci-clients.bash
+	. tests/oci-clients.bash
+	oci_begin
+	oci_start docker
+	oci_start podman
+	if [ -e "$OCI_DIR/docker.ready" ]; then
+		for rt in stepbox runc; do
+			oci_argv docker run --rm --runtime "$rt" --network none "$OCI_IMAGE" /bin/true
+			if "${OCI_ARGV[@]}" >/dev/null 2>"$work/client.err"; then
+				echo "docker-run($rt)  ${OCI_ARGV[*]}" >>"$work/plan"
+			else
+				notes+=("docker run --runtime $rt: not measured: $(head -n1 "$work/client.err")")
+			fi
+		done
+	else
+		notes+=("docker: not measured: the private dockerd did not start ($(tail -n1 "$OCI_DIR/docker.log" 2>/dev/null))")
+	fi
+	if [ -e "$OCI_DIR/podman.ready" ]; then
+		for rt in "$PWD/$build/08-runtime" crun runc; do
+			command -v "$rt" >/dev/null || continue
+			OCI_RUNTIME=$(command -v "$rt") oci_argv podman run --rm --network none "$OCI_IMAGE" /bin/true
+			if "${OCI_ARGV[@]}" >/dev/null 2>"$work/client.err"; then
+				echo "podman(${rt##*/})  ${OCI_ARGV[*]}" >>"$work/plan"
+			else
+				notes+=("podman --runtime ${rt##*/}: not measured: $(grep -v '^$' "$work/client.err" | tail -n1)")
+			fi
+		done
+	else
+		notes+=("podman: not measured: its set-up failed ($(tail -n1 "$OCI_DIR/podman.log" 2>/dev/null))")
+	fi
+fi
+
 echo "bench: $runs rounds of $(grep -c . "$work/plan") commands, interleaved..." >&2
 "$build/timeit" -n "$runs" -w 3 -p "$work/plan" >"$work/results" || true
+# The clients' daemons are done: stopped now, so that they cost the rest nothing.
+! declare -F oci_end >/dev/null || oci_end
 
 # ---- the VM: the other side of the lecture's comparison ---------------------
 echo "bench: booting a VM ${VM_RUNS:-5} times (seconds each)..." >&2
@@ -255,6 +302,10 @@ baseline_of() {
 	08-run\(in-unshare-m\)) echo "unshare-m-wrapper" ;;
 	08-runtime\(in-unshare-m\)) echo "crun(in-unshare-m)" ;;
 	08-runtime) echo "runc" ;;
+	docker-run\(stepbox\)) echo "docker-run(runc)" ;;
+	docker-run\(runc\)) echo "08-run(--net=none)" ;;
+	podman\(08-runtime\)) if grep -q '^podman(crun)' "$work/results"; then echo "podman(crun)"; else echo "podman(runc)"; fi ;;
+	podman\(*) echo "08-run(--net=none)" ;;
 	08-run*) echo "unshare(08)" ;;       08-exec) echo "nsenter-a" ;;
 	crun\(in-unshare-m\)|runc\(in-unshare-m\)) echo "08-run(in-unshare-m)" ;;
 	crun*|runc*) echo "08-run(--net=none)" ;;
@@ -293,6 +344,12 @@ crun_label=$(awk '$1 ~ /^crun/ { print $1; exit }' "$work/results")
 		echo "- 08 run --rm --net none against crun, both run directly: $(ratio "08-run(--net=none)" "${crun_label:-crun}")× crun (target ≤ 0.5×), $(ratio "08-run(--net=none)" "unshare(08)")× unshare with its namespaces (target ≤ 1.5×)"
 	fi
 	echo "- 08-runtime run (create, start, wait, delete) on the same config.json (${spec_by:-?} spec): $(ratio 08-runtime runc)× runc run$( [ "${crun_label:-}" = "crun(in-unshare-m)" ] && echo ", $(ratio "08-runtime(in-unshare-m)" "crun(in-unshare-m)")× crun run (both in the wrapper)" || echo ", $(ratio 08-runtime "${crun_label:-crun}")× crun run")"
+	if [ -n "$(ms "docker-run(runc)")" ]; then
+		echo "- docker run --rm (private dockerd 20.10, --network none): with stepbox's runtime $(ratio "docker-run(stepbox)" "docker-run(runc)")× with runc; docker run with runc takes $(ms "docker-run(runc)") ms, $(ratio "docker-run(runc)" "08-run(--net=none)")× 08 run --rm (the course's figure: ~50 ms)"
+	fi
+	if [ -n "$(ms "podman(08-runtime)")" ]; then
+		echo "- podman run --rm (--network none): with 08-runtime $(ratio "podman(08-runtime)" "$(baseline_of "podman(08-runtime)")")× with $(baseline_of "podman(08-runtime)" | tr -d '()' | sed 's/^podman//')"
+	fi
 	echo "- a step with a veth against --net none: 05 $(ratio 05-netns "05-netns(--net=none)")×, 07 $(ratio 07-cgroups "07-cgroups(--net=none)")×, 08 $(ratio "08-run(bridge)" "08-run(--net=none)")× (target ≤ 2×)"
 	echo "- memory per idle container: $per_container kB ($memory_how; target ≤ 1024 kB); one shim's PSS: $pss kB (target ≤ 300 kB)"
 	echo "- $scale idle containers (run -d, bridge), $batch at a time: $failures failures, $running running at the end, $addresses addresses of which $unique distinct; per container $first_ms ms in the first batch, $last_ms ms in the last (scale.svg); the host's memory for all of them: shims' PSS $((scale_shim / 1024)) MiB + cgroups' charge $((scale_cgroup / 1024)) MiB = $(( (scale_shim + scale_cgroup) / ${running:-1} )) kB each; removed in $removed_ms ms (xargs -P 8); $leftovers leftovers (targets: 0 failures, all distinct, 0 leftovers)"
