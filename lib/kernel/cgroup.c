@@ -135,6 +135,13 @@ void cg_attach(struct cgroup *cg, pid_t pid)
 	fault_point("cgroup");
 }
 
+int cg_open_for_clone(const struct cgroup *cg)
+{
+	if (cg->driver != &cg_v2_driver || cg->npaths != 1)
+		return -1;
+	return open(cg->paths[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 int cg_join(const char *path)
 {
 	char pid[32];

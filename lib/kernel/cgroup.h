@@ -83,6 +83,14 @@ void cg_create(struct cgroup *cg, const char *id, const struct cg_limits *limits
 /* Move process `pid` into the group (every tree, on v1). */
 void cg_attach(struct cgroup *cg, pid_t pid);
 
+/*
+ * The group's directory, for clone3(CLONE_INTO_CGROUP) (proc_clone_into_cgroup()):
+ * on cgroup v2, where a process is in one group; -1 on v1 (one group per
+ * tree: cg_attach() moves it into each), without a group, or on failure
+ * (then cg_attach() says why). The caller closes it.
+ */
+int cg_open_for_clone(const struct cgroup *cg);
+
 /* exec: move the calling process into the group at `path`. -1 and errno. */
 int cg_join(const char *path);
 

@@ -16,6 +16,8 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <linux/close_range.h>
+#include <linux/sched.h>   /* struct clone_args, CLONE_INTO_CGROUP (Linux >= 5.7) */
+#include <sys/syscall.h>
 #include <stdbool.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -94,12 +96,10 @@ void proc_new_session(void)
 	trace("setsid(): a new session, no controlling terminal");
 }
 
-pid_t proc_clone(struct proc_child *child, int ns_flags, int (*fn)(void *), void *arg)
+/* Before either clone: the sync pipe, and the signals held for the child. */
+static void prepare_clone(struct proc_child *child)
 {
-	struct child_start start = { fn, arg, child };
 	sigset_t held;
-	char names[160];
-	char *stack;
 
 	if (pipe2(child->sync, O_CLOEXEC) == -1)
 		die_errno(NULL, "pipe2()");
@@ -115,7 +115,31 @@ pid_t proc_clone(struct proc_child *child, int ns_flags, int (*fn)(void *), void
 	sigaddset(&held, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &held, &child->saved_mask) == -1)
 		die_errno(NULL, "sigprocmask(SIG_BLOCK)");
+}
 
+static void clone_failed(int ns_flags, const char *names)
+{
+	die_errno(errno == EPERM && (ns_flags & CLONE_NEWUSER) ? userns_refusal_hint()
+		  : errno == EPERM ? "creating namespaces needs root (or see step 06)"
+		  : errno == ENOSPC ? "too many namespaces: see /proc/sys/user/max_*_namespaces"
+		  : NULL, "clone(%s)", names);
+}
+
+/* After either clone: the child holds the read end, we keep the write end. */
+static pid_t cloned(struct proc_child *child)
+{
+	close(child->sync[0]);
+	child->sync[0] = -1;
+	return child->pid;
+}
+
+pid_t proc_clone(struct proc_child *child, int ns_flags, int (*fn)(void *), void *arg)
+{
+	struct child_start start = { fn, arg, child };
+	char names[160];
+	char *stack;
+
+	prepare_clone(child);
 	/* clone() wants the child's stack; it grows down, so pass its top. */
 	stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -126,17 +150,49 @@ pid_t proc_clone(struct proc_child *child, int ns_flags, int (*fn)(void *), void
 	fault_point("clone");
 	child->pid = clone(child_trampoline, stack + CHILD_STACK_SIZE, ns_flags | SIGCHLD, &start);
 	if (child->pid == -1)
-		die_errno(errno == EPERM && (ns_flags & CLONE_NEWUSER) ? userns_refusal_hint()
-			  : errno == EPERM ? "creating namespaces needs root (or see step 06)"
-			  : errno == ENOSPC ? "too many namespaces: see /proc/sys/user/max_*_namespaces"
-			  : NULL, "clone(%s)", names);
+		clone_failed(ns_flags, names);
 	trace("clone(%s) = %d (host pid)", names, child->pid);
 
 	/* The child has its own copy of the stack (no CLONE_VM): ours can go. */
 	munmap(stack, CHILD_STACK_SIZE);
-	close(child->sync[0]);
-	child->sync[0] = -1;
-	return child->pid;
+	return cloned(child);
+}
+
+bool proc_clone_into_cgroup(struct proc_child *child, int ns_flags, int cgroup_fd,
+			    int (*fn)(void *), void *arg)
+{
+	/* clone3() as fork() does it: no new stack, the child goes on from
+	 * here in its own copy of our memory. */
+	struct clone_args args = { .flags = (unsigned)ns_flags | CLONE_INTO_CGROUP,
+				   .exit_signal = SIGCHLD, .cgroup = (unsigned)cgroup_fd };
+	struct child_start start = { fn, arg, child };
+	char names[160];
+
+	if (cgroup_fd < 0) {
+		proc_clone(child, ns_flags, fn, arg);
+		return false;
+	}
+	prepare_clone(child);
+	flag_names(ns_flags, names, sizeof(names));
+	fault_point("clone");
+	child->pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (child->pid == 0)
+		_exit(child_trampoline(&start));
+	if (child->pid == -1 && (errno == ENOSYS || errno == E2BIG)) {
+		/* Linux < 5.7: no CLONE_INTO_CGROUP. The caller moves the child. */
+		trace("clone3(CLONE_INTO_CGROUP): %s, so clone() and a move", strerror(errno));
+		sigprocmask(SIG_SETMASK, &child->saved_mask, NULL);
+		close(child->sync[0]);
+		close(child->sync[1]);
+		proc_clone(child, ns_flags, fn, arg);
+		return false;
+	}
+	if (child->pid == -1)
+		clone_failed(ns_flags, names);
+	trace("clone3(%s|CLONE_INTO_CGROUP) = %d (host pid), born in its cgroup", names, child->pid);
+	cloned(child);
+	fault_point("cgroup");   /* where cg_attach() has its own */
+	return true;
 }
 
 void proc_release_child(struct proc_child *child)

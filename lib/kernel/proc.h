@@ -32,6 +32,18 @@ struct proc_child {
  * are held for the child, so none is lost while the parent sets things up.
  */
 pid_t proc_clone(struct proc_child *child, int ns_flags, int (*fn)(void *), void *arg);
+
+/*
+ * proc_clone(), with the child born in a cgroup v2 group: cgroup_fd is the
+ * group's directory (cg_open_for_clone()), and clone3() with
+ * CLONE_INTO_CGROUP puts the child there as it is made. No one writes
+ * cgroup.procs, and the kernel takes no lock over all of the cgroups for a
+ * move (its first writer waits for an RCU grace period). True when the child
+ * was born in the group; false when cgroup_fd is -1 or the kernel is older
+ * than 5.7: then it was an ordinary proc_clone() and the caller moves it.
+ */
+bool proc_clone_into_cgroup(struct proc_child *child, int ns_flags, int cgroup_fd,
+			    int (*fn)(void *), void *arg);
 void proc_release_child(struct proc_child *child);
 
 /*

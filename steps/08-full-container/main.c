@@ -181,10 +181,18 @@ static void start_container(struct container *c, struct shim_link *link)
 	/* 08: the container's stdio (pipes, or a console socket for -t). */
 	shim_prepare_stdio(c, link);
 
-	proc_clone(&c->init, namespaces, container_main, c);
+	/* On cgroup v2 the child is born in its group (clone3's
+	 * CLONE_INTO_CGROUP); on v1, or an older kernel, the shim moves it. */
+	int group = cg_open_for_clone(&c->cg);
+	bool born_in_group = proc_clone_into_cgroup(&c->init, namespaces, group,
+						    container_main, c);
+
+	if (group >= 0)
+		close(group);
 	if (c->config.userns)
 		idmap_unmount_layers(&c->lower);
-	cg_attach(&c->cg, c->init.pid);
+	if (!born_in_group)
+		cg_attach(&c->cg, c->init.pid);
 	if (c->config.userns)
 		userns_write_maps(c->init.pid, &c->config.uids, &c->config.gids);
 
