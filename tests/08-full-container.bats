@@ -451,7 +451,14 @@ nothing_left() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *'the shim of container'* ]]
 	[[ "$output" == *'PR_SET_CHILD_SUBREAPER'* ]]
-	[[ "$output" == *'clone(CLONE_NEWPID'* ]]
+	# cgroup v2: PID 1 is born in its group (clone3 CLONE_INTO_CGROUP); v1:
+	# the shim moves it into each tree's group.
+	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		[[ "$output" == *'clone3(CLONE_NEWPID'*'|CLONE_INTO_CGROUP) = '*'born in its cgroup'* ]]
+		[[ "$output" != *'/cgroup.procs"'* ]]
+	else
+		[[ "$output" == *'clone(CLONE_NEWPID'*'/cgroup.procs", '* ]]
+	fi
 	[[ "$output" == *'execve("true")'* ]]
 	[[ "$output" == *'is up: PID 1 is'* ]]
 	[[ "$output" =~ container\ up\ in\ [0-9.]+\ ms ]]
