@@ -33,3 +33,12 @@ setup() {
 	[ "$status" -ne 124 ]
 	[[ "$output" == *'mount: permission denied'* ]]
 }
+
+@test "exercise 08-1: with -u nobody too: no capability left, no_new_privs and seccomp" {
+	# Leaving uid 0 (user_switch) clears the capabilities; dropping them
+	# must come before it, while the child may still change its bounding set.
+	run timeout 20 "$B" run --rm --name "$NAME" -u nobody busybox grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | tr -s '\t ' ' ')" = "$(printf 'CapEff: 0000000000000000\nNoNewPrivs: 1\nSeccomp: 2')" ]
+}
