@@ -65,6 +65,10 @@ bytes() { du -sbH "$@" | awk '{ s += $1 } END { print s + 0 }'; }
 
 # ---- the VM --------------------------------------------------------------------
 disk_mode=false
+if [ "${DISK:-0}" = 1 ] && [ "${CI:-}" = true ]; then
+	echo "compare: DISK=1 is not for CI (minutes of debootstrap, and the network)" >&2
+	exit 2
+fi
 if [ "${DISK:-0}" = 1 ]; then
 	disk_mode=true
 	VM_DISK=$(steps/tools/vm-disk.sh) || exit
