@@ -7,6 +7,7 @@
 #   make demo         build, then walk through the steps (as root)
 #   make bench        build, then time /bin/true under every step (as root)
 #   make compare      build, then a VM boot against a container, one table (as root)
+#   make compare DISK=1  the same, the VM booting a Debian disk image (built once)
 #   make diff STEP=NN what step NN adds to step NN-1, and the lib/ calls it adds
 #   make exercise STEP=NN [N=K]  step NN (01-07) becomes exercise K: a piece of
 #                     its main.c taken out, a TODO left with a hint
@@ -146,9 +147,11 @@ bench: all
 
 # The same command in a qemu VM and in step 08: startup, memory, disk,
 # kernel, isolation, and each one's stages (lecture-notes/compare.md).
+# DISK=1: the VM boots a Debian disk image, built once into build/vm-disk
+# (steps/tools/vm-disk.sh: minutes, and the network to Debian's mirror).
 compare: all
 	@steps/tools/install-deps.sh bench
-	steps/tools/compare.sh
+	DISK=$(DISK) steps/tools/compare.sh
 
 # The diff of the two main.c files, then the lib/ functions step NN calls
 # for the first time, with the file:line of each (a usage error exits 2).

@@ -12,8 +12,10 @@ setup_file() {
 	local copy=$BATS_FILE_TMPDIR/tree
 	mkdir -p "$copy/build"
 	tar -C "$TOP" --exclude=./build --exclude=./.git -cf - . | tar -C "$copy" -xf -
-	# The image as it is (mtimes kept, so make does not rebuild it).
-	cp -a "$BUILD/rootfs" "$BUILD/layers" "$BUILD/.rootfs-stamp" "$BUILD/probe" "$copy/build/"
+	# The image as it is (mtimes kept, so make does not rebuild it), and
+	# step 08's built-in images of it.
+	cp -a "$BUILD/rootfs" "$BUILD/layers" "$BUILD/images" "$BUILD/.rootfs-stamp" "$BUILD/probe" \
+		"$copy/build/"
 	make -s -C "$copy" all >/dev/null
 }
 
@@ -102,14 +104,26 @@ exercise_cycle() {
 	exercise_cycle 07
 }
 
-@test "exercises: a second exercise before the solution, an unknown one, or step 08 are refused" {
+@test "exercises: 08 — each exercise fails its check, the solution passes" {
+	exercise_cycle 08
+}
+
+@test "exercises: a second exercise before the solution, an unknown one, or a step without any are refused" {
 	run -0 make -s exercise STEP=02 N=1
 	run -2 make -s exercise STEP=02 N=2
 	[[ "$output" == *'step 02 is already in exercise 1: make solution STEP=02 first'* ]]
 	run -0 make -s solution STEP=02
 	run -2 make -s exercise STEP=02 N=9
 	[[ "$output" == *'step 02 has no exercise 9; it has: 1 2'* ]]
-	run -2 make -s exercise STEP=08
-	[[ "$output" == *'step 08 has no exercises'* ]]
+	run -2 make -s exercise STEP=08 N=4
+	[[ "$output" == *'step 08 has no exercise 4; it has: 1 2 3'* ]]
+	# A step with a main.c and no exercise in it (in the copy, for this test).
+	mkdir steps/09-no-exercises
+	echo 'int main(void) { return 0; }' >steps/09-no-exercises/main.c
+	run -2 make -s exercise STEP=09
+	rm -r steps/09-no-exercises
+	[[ "$output" == *'step 09 has no exercises (steps 01 to 08 have them)'* ]]
+	run -2 make -s exercise STEP=10
+	[[ "$output" == *'no step 10 with a main.c in steps/'* ]]
 	cmp steps/02-pid-ns/main.c "$TOP/steps/02-pid-ns/main.c"
 }

@@ -141,7 +141,9 @@ static int container_main(void *arg)
 	fs_enter_workdir(c->config.workdir);
 	/* New in 08: root inside gives up what Docker's does (14 capabilities
 	 * left, no_new_privs, seccomp) — last, the setup needed them. */
+	/* exercise 1: give up what Docker's root gives up: capabilities, no_new_privs, seccomp (runtime/security.h; man 7 capabilities) */
 	security_drop_privileges(&c->config);
+	/* end exercise 1 */
 	/* New in 08: the image's User (names from its own /etc/passwd, now that
 	 * it is our /): leaving uid 0 clears the capabilities that were left. */
 	user_switch(c->config.user);
@@ -206,12 +208,14 @@ static void start_container(struct container *c, struct shim_link *link)
 	proc_release_child(&c->init);
 
 	/* -p: the shim relays the host ports (bound by run) to our address. */
+	/* exercise 2: relay the host ports that run bound (c->port_fds) to the container's address (runtime/ports.h) */
 	if (c->config.nports > 0) {
 		c->proxy = ports_start_proxy(c->port_fds, c->config.ports, c->config.nports,
 					     c->link.lease.container);
 		for (int i = 0; i < c->config.nports; i++)
 			close(c->port_fds[i]);
 	}
+	/* end exercise 2 */
 }
 
 /* ---- run: the chain, from the front end to PID 1 --------------------------------- */
@@ -246,10 +250,12 @@ static int run(int argc, char **argv)
 		return EXIT_RUNTIME_ERROR;
 	if (detach) {
 		/* As docker's run -d: the ID once the command runs, or why it cannot. */
+		/* exercise 3: run -d returns now, the shim holds the container: the ID, or what shim_wait_started() said (runtime/shim.h) */
 		if (started > 0)
 			return started;
 		printf("%s\n", c->id);
 		return 0;
+		/* end exercise 3 */
 	}
 	/* Attached: the shim relays the output; we pass signals on and wait. */
 	return run_attach(c, &link);

@@ -16,6 +16,14 @@
 #   steps/tools/compare.sh          (as root, after make; make compare does both)
 #
 # VM_ACCEL=kvm|tcg and VM_KERNEL=PATH are passed on to vm-boot.sh.
+#
+#   DISK=1 steps/tools/compare.sh   (make compare DISK=1; opt-in, slow, never in CI)
+#       the VM is a real one: steps/tools/vm-disk.sh builds, once, a Debian
+#       bookworm disk image (debootstrap, its kernel and initramfs, SYSLINUX;
+#       minutes and the network to deb.debian.org, cached in build/vm-disk/)
+#       and qemu boots it from the disk: firmware, boot sector, boot loader,
+#       kernel, initramfs, init on the root disk. The disk row gives the
+#       image's size (the file, and what du counts) beside the container's.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -52,9 +60,20 @@ ms_since() {   # EPOCHREALTIME-START EPOCHREALTIME-END -> ms, 1 decimal
 }
 kb_to_mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 bytes_to_mb() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1e6 }'; }
+bytes_to_gb() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1e9 }'; }
 bytes() { du -sbH "$@" | awk '{ s += $1 } END { print s + 0 }'; }
 
 # ---- the VM --------------------------------------------------------------------
+disk_mode=false
+if [ "${DISK:-0}" = 1 ] && [ "${CI:-}" = true ]; then
+	echo "compare: DISK=1 is not for CI (minutes of debootstrap, and the network)" >&2
+	exit 2
+fi
+if [ "${DISK:-0}" = 1 ]; then
+	disk_mode=true
+	VM_DISK=$(steps/tools/vm-disk.sh) || exit
+	export VM_DISK
+fi
 echo "compare: booting the VM (seconds; more under emulation)..." >&2
 # In the background, so that a signal stops the boot at once (cleanup).
 vm_status=0
@@ -98,7 +117,7 @@ read -r client_pss _ < <(memory_of "$rpid")
 ctr_id=$(sed -n 's/^ *"Id": "\([0-9a-f]*\)",$/\1/p' "$work/inspect")
 ctr_pid=$(sed -n 's/^ *"Pid": \([0-9]*\),$/\1/p' "$work/inspect")
 upper=${STEPBOX_RUNDIR:-/run/stepbox}/containers/$ctr_id/upper
-layer_bytes=$(bytes "$upper" 2>/dev/null || echo 0)
+layer_bytes=$(bytes "$upper" 2>/dev/null) || layer_bytes=0   # "0" and a status when the layer is gone
 own_ns=() shared_ns=()
 for ns in /proc/"$ctr_pid"/ns/*; do
 	n=${ns##*/}
@@ -131,14 +150,24 @@ vm_ok=false
 [ "$vm_status" -eq 0 ] && vm_ok=true
 if $vm_ok; then
 	accel=$(vm accel)
-	read -r kernel kernel_bytes < <(vm kernel)
-	initramfs_bytes=$(vm initramfs)
+	if $disk_mode; then
+		read -r disk_path disk_bytes disk_used < <(vm disk)
+	else
+		read -r kernel kernel_bytes < <(vm kernel)
+		initramfs_bytes=$(vm initramfs)
+	fi
 	vm_ms=$(vm_stage_ms command)
 	init_ms=$(vm_stage_ms init)
 	vm_uname=$(vm output)
 	vm_pss=$(vm qemu-pss-kb)
 	vm_rss=$(vm qemu-rss-kb)
-	vm_disk=$((kernel_bytes + initramfs_bytes))
+	if $disk_mode; then
+		vm_disk=$disk_used
+		vm_disk_text="$(bytes_to_gb "$disk_bytes") GB image, $(bytes_to_gb "$disk_used") GB used (du)"
+	else
+		vm_disk=$((kernel_bytes + initramfs_bytes))
+		vm_disk_text="$(bytes_to_mb "$vm_disk") MB: kernel $(bytes_to_mb "$kernel_bytes") + initramfs $(bytes_to_mb "$initramfs_bytes")"
+	fi
 	case $accel in
 	kvm) how="the CPU's virtualization" ;;
 	*) how="emulation" ;;
@@ -146,7 +175,7 @@ if $vm_ok; then
 	if [ "$vm_uname" = "$host" ]; then own="own: $vm_uname (a 2nd copy of the host's)"; else own="own: $vm_uname, not the host's"; fi
 	vm_col=("$vm_ms ms to the output (init at $init_ms)"
 		"qemu PSS $(kb_to_mib "$vm_pss") MiB, RSS $(kb_to_mib "$vm_rss") (-m $(vm memory-mb))"
-		"$(bytes_to_mb "$vm_disk") MB: kernel $(bytes_to_mb "$kernel_bytes") + initramfs $(bytes_to_mb "$initramfs_bytes")"
+		"$vm_disk_text"
 		"$own"
 		"hypervisor: qemu -accel $accel ($how)")
 else
@@ -156,9 +185,17 @@ fi
 echo
 echo "boot vs process on $(uname -m), host kernel $host, $(nproc) CPUs; one run of each"
 echo "the command in both: sh -c 'uname -r; sleep 1'"
-! $vm_ok || echo "the VM boots $kernel and a busybox initramfs, qemu -accel $accel"
+if $vm_ok && $disk_mode; then
+	echo "the VM boots $disk_path: Debian $(uname -m) from its disk, qemu -accel $accel"
+elif $vm_ok; then
+	echo "the VM boots $kernel and a busybox initramfs, qemu -accel $accel"
+fi
 echo
-row "" "VM: qemu + kernel + busybox init" "container: 08 run --rm --net none"
+if $disk_mode; then
+	row "" "VM: qemu + a Debian disk (SYSLINUX)" "container: 08 run --rm --net none"
+else
+	row "" "VM: qemu + kernel + busybox init" "container: 08 run --rm --net none"
+fi
 row --- --- ---
 if [ "$ctr_uname" = "$host" ]; then shared="shared: $ctr_uname, the host's"; else shared="?: $ctr_uname"; fi
 row startup "${vm_col[0]}" "$ctr_ms ms to the output"
@@ -180,7 +217,12 @@ if $vm_ok; then
 	echo "  The VM: the qemu process, TCG's translated code included; the guest was given"
 	echo "  $(vm memory-mb) MiB of RAM."
 fi
-echo "disk: bytes the VM boots from / the image's layers (du) + the writable layer while it ran."
+if $disk_mode; then
+	echo "disk: the VM's disk image (its size, and the blocks du counts) / the image's layers (du)"
+	echo "  + the writable layer while it ran."
+else
+	echo "disk: bytes the VM boots from / the image's layers (du) + the writable layer while it ran."
+fi
 echo "namespaces: the container's own (/proc/$ctr_pid/ns against the host's); shared: ${shared_ns[*]}."
 
 # ---- the stages --------------------------------------------------------------------
@@ -203,7 +245,7 @@ if $vm_ok; then
 	echo "The VM, stage by stage (ms since qemu started; each stage's first line on the console):"
 	awk '$1 == "stage" { $1 = ""; sub(/^ /, ""); print }' "$work/vm" | awk '{
 		sub(/^qemu /, "qemu_starts "); sub(/^loader /, "boot_loader "); sub(/^setup /, "kernel_setup ")
-		sub(/^command /, "command_output "); print }' | print_stages
+		sub(/^command /, "command_output "); sub(/^loader_/, ""); print }' | print_stages
 	if ! grep -q '^stage firmware ' "$work/vm"; then
 		echo "  (no firmware, no boot loader: qemu -M virt with -kernel starts the kernel directly)"
 	fi

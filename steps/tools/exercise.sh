@@ -31,7 +31,7 @@ usage() {
 
 [ $# -ge 2 ] || usage "usage: make exercise|check|solution STEP=NN [N=K]"
 action=$1
-case "$2" in ""|*[!0-9]*) usage "STEP must be a step number from 01 to 07, e.g. make $action STEP=05" ;; esac
+case "$2" in ""|*[!0-9]*) usage "STEP must be a step number from 01 to 08, e.g. make $action STEP=05" ;; esac
 nn=$(printf '%02d' "$(echo "$2" | sed 's/^0*\(.\)/\1/')")
 k=${3:-}
 case "$k" in *[!0-9]*) usage "N must be an exercise number, e.g. make $action STEP=$nn N=2" ;; esac
@@ -51,7 +51,7 @@ exercises_in() {
 }
 
 [ -n "$(exercises_in "$main")$( [ -f "$original" ] && exercises_in "$original")" ] ||
-	usage "step $nn has no exercises (steps 01 to 07 have them)"
+	usage "step $nn has no exercises (steps 01 to 08 have them)"
 
 # Print FILE as exercise K: the marked lines out, a TODO with the hint in.
 make_exercise() {

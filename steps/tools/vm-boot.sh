@@ -15,6 +15,15 @@
 #         stage NAME MS FIRST-LINE          (ms since qemu was started)
 #         output LINE                       (what CMD wrote)
 #
+#   VM_DISK=IMG steps/tools/vm-boot.sh --stages [CMD [ARG...]]
+#       the same, but the VM boots IMG, a disk that steps/tools/vm-disk.sh
+#       made (make compare DISK=1), as a PC boots its disk: SeaBIOS, the
+#       boot sector, SYSLINUX, Debian's kernel and initramfs, the root
+#       filesystem on the disk, its /sbin/stepbox-init. Before the boot,
+#       CMD goes into SYSLINUX's configuration on the disk (the kernel's
+#       command line); the boot itself writes nothing (qemu snapshot=on).
+#       Instead of "kernel" and "initramfs": disk PATH BYTES ALLOCATED-BYTES
+#
 # Uses KVM when a guest boots on it, else qemu's emulation (TCG, much slower),
 # and says which; VM_ACCEL=kvm|tcg skips the test. VM_KERNEL=PATH boots that
 # kernel instead of the newest /boot/vmlinuz-*.
@@ -119,6 +128,13 @@ if ! $stages; then
 fi
 
 # ---- --stages: one boot, every stage timestamped ------------------------------
+disk=${VM_DISK:-}
+if [ -n "$disk" ]; then
+	if [ "$(uname -m)" != x86_64 ] || [ ! -s "$disk" ] || ! command -v mcopy >/dev/null; then
+		echo "vm-boot: VM_DISK needs x86_64, the disk ($disk: make compare DISK=1 makes it) and mtools" >&2
+		exit 2
+	fi
+fi
 # init says when it starts, quiets the kernel's console so that only CMD's
 # output follows, runs CMD and powers off. Each argument is single-quoted.
 quoted=""
@@ -136,11 +152,30 @@ $quoted
 echo "stepbox-init: the command exited with \$?; poweroff"
 poweroff -f
 INIT
-initramfs "$work/stages-init" "$work/stages.cpio.gz" links
-
 echo "accel $accel"
-echo "kernel $kernel $(stat -L -c %s "$kernel")"
-echo "initramfs $(stat -c %s "$work/stages.cpio.gz")"
+if [ -z "$disk" ]; then
+	initramfs "$work/stages-init" "$work/stages.cpio.gz" links
+	echo "kernel $kernel $(stat -L -c %s "$kernel")"
+	echo "initramfs $(stat -c %s "$work/stages.cpio.gz")"
+	boot_from=(-kernel "$kernel" -initrd "$work/stages.cpio.gz"
+		-append "console=$console $early loglevel=6 panic=-1")
+	limit=120
+else
+	# The disk's init runs the kernel's stepbox_cmd="..." (vm-disk.sh); its
+	# SYSLINUX configuration is on partition 1, which starts at 1 MiB.
+	case $quoted in
+	*'"'*) echo "vm-boot: VM_DISK: a command with a double quote cannot go on the kernel's command line" >&2
+		exit 2 ;;
+	esac
+	mtype -i "$disk@@1M" ::syslinux.cfg |
+		STEPBOX_CMD="${quoted# }" awk '/^ *APPEND / && (i = index($0, " stepbox_cmd=")) {
+			$0 = substr($0, 1, i) "stepbox_cmd=\"" ENVIRON["STEPBOX_CMD"] "\"" } { print }' \
+		>"$work/syslinux.cfg"
+	mcopy -o -i "$disk@@1M" "$work/syslinux.cfg" ::syslinux.cfg
+	echo "disk $disk $(stat -c %s "$disk") $(( $(stat -c %b "$disk") * $(stat -c %B "$disk") ))"
+	boot_from=(-drive "file=$disk,format=raw,snapshot=on")
+	limit=300
+fi
 echo "memory-mb 512"
 
 # The stages, by the first console line of each; on aarch64 -M virt, -kernel
@@ -164,18 +199,17 @@ undouble() {   # LINE
 mkfifo "$work/serial"
 t0=$EPOCHREALTIME
 "$qemu" "${machine[@]}" -accel "$accel" -m 512 -nographic -no-reboot -nic none \
-	-kernel "$kernel" -initrd "$work/stages.cpio.gz" \
-	-append "console=$console $early loglevel=6 panic=-1" </dev/null >"$work/serial" 2>&1 &
+	"${boot_from[@]}" </dev/null >"$work/serial" 2>&1 &
 qpid=$!
 exec 3<"$work/serial"
 now=$t0
 stage qemu "(the process starts, makes the virtual hardware)"
-deadline=$((SECONDS + 120))
+deadline=$((SECONDS + limit))
 in_command=false
 while :; do
 	left=$((deadline - SECONDS))
 	if [ "$left" -le 0 ]; then
-		echo "vm-boot: the VM did not power off within 120 s" >&2
+		echo "vm-boot: the VM did not power off within $limit s" >&2
 		exit 1
 	fi
 	rc=0
@@ -189,6 +223,14 @@ while :; do
 	case $line in
 	*SeaBIOS*) stage firmware "$line" ;;
 	*"Booting from ROM"*) stage loader "$line (qemu's -kernel loader: no disk, no GRUB)" ;;
+	# VM_DISK: the boot sector, SYSLINUX reading the kernel and the
+	# initramfs through the firmware, the initramfs finding the root disk.
+	# A line is read when it ends: SYSLINUX ends "Loading FILE... ok" once
+	# FILE is in memory, so each such line starts the next stage.
+	*"Booting from Hard Disk"*) stage loader "$line (the MBR's code, SYSLINUX, then it reads the kernel)" ;;
+	*"Loading /vmlinuz"*) stage loader_reads_initramfs "Loading /vmlinuz... ok (the kernel is read; now the initramfs)" ;;
+	*"Loading /initrd.img"*) stage loader_starts_kernel "Loading /initrd.img... ok (read; SYSLINUX jumps to the kernel)" ;;
+	*"Loading, please wait"*) stage initramfs "$line (Debian's initramfs: drivers, the root disk)" ;;
 	# The kernel's own setup code, still in real mode; doubled when both the
 	# firmware and earlyprintk copy it to the serial port.
 	*P*(P)r*(r)o*(o)b*(b)i*(i)n*(n)g*(g)+( )E*(E)D*(D)D*) stage setup "$(undouble "$line")" ;;
