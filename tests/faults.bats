@@ -249,3 +249,28 @@ many_at_once() {
 	[ -z "$($B ps -aq)" ]
 	[ -z "$(leftovers)" ]
 }
+
+@test "faults: ${SCALE_08:-600} containers of 08, 50 at a time: ps lists each one, one address each (a /22), all removed" {
+	local n=${SCALE_08:-600} i j failed=0 ids addrs
+	for ((i = 1; i <= n; i += 50)); do
+		for ((j = i; j < i + 50 && j <= n; j++)); do
+			$B run -d "$ROOTFS" /bin/sleep 300 >"$BATS_TEST_TMPDIR/id.$j" 2>&1 &
+		done
+		for ((j = i; j < i + 50 && j <= n; j++)); do
+			wait -n || failed=$((failed + 1))
+		done
+	done
+	[ "$failed" -eq 0 ] || { cat "$BATS_TEST_TMPDIR"/id.* | grep -v '^[0-9a-f]\{64\}$' | sort | uniq -c; false; }
+	# The table once had room for 511 rows and dropped the rest without a word.
+	[ "$($B ps | tail -n +2 | grep -c ' Up ')" -eq "$n" ]
+	ids=$($B ps -q)
+	[ "$(echo "$ids" | grep -c .)" -eq "$n" ]
+	# shellcheck disable=SC2086  # one ID a word
+	addrs=$($B inspect $ids | sed -n 's/^ *"IPAddress": "\(.*\)",$/\1/p' | sort)
+	[ "$(echo "$addrs" | grep -c .)" -eq "$n" ]
+	[ -z "$(echo "$addrs" | uniq -d)" ]
+	# shellcheck disable=SC2086
+	echo "$ids" | xargs -P 4 -n 50 $B rm -f >/dev/null
+	[ -z "$($B ps -aq)" ]
+	[ -z "$(leftovers)" ]
+}

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "frontend/report.h"
 #include "base/json.h"
+#include "base/log.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +10,18 @@
 
 void report_row(struct report_table *table, const char *const *cells)
 {
-	if (table->nrows == REPORT_MAX_ROWS)
-		return;
+	if (table->nrows == table->capacity) {
+		int capacity = table->capacity ? 2 * table->capacity : 64;
+		void *grown = realloc(table->cells, capacity * sizeof(table->cells[0]));
+
+		if (grown == NULL) {
+			/* A table without this row, said, beats no table: ps goes on. */
+			warn_errno("realloc() for row %d of the table: it is left out", table->nrows + 1);
+			return;
+		}
+		table->cells = grown;
+		table->capacity = capacity;
+	}
 	for (int i = 0; i < table->ncolumns; i++)
 		snprintf(table->cells[table->nrows][i], sizeof(table->cells[0][0]), "%s",
 			 cells[i] ? cells[i] : "");

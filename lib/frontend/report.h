@@ -14,11 +14,12 @@
 
 /* A table: add rows of cells, then print it with every column aligned. */
 #define REPORT_MAX_COLUMNS 8
-#define REPORT_MAX_ROWS 512
+#define REPORT_CELL 160
 
+/* The rows grow on the heap as they come: a host may run a thousand containers. */
 struct report_table {
-	int ncolumns, nrows;
-	char cells[REPORT_MAX_ROWS][REPORT_MAX_COLUMNS][160];
+	int ncolumns, nrows, capacity;
+	char (*cells)[REPORT_MAX_COLUMNS][REPORT_CELL];
 };
 
 void report_row(struct report_table *table, const char *const *cells);

@@ -211,8 +211,13 @@ void container_remove(struct container *c)
 
 /* ---- step 08 ----------------------------------------------------------------- */
 
-/* A readable name, docker style: an adjective and a scientist. */
-static void make_up_name(char *name, size_t size)
+/*
+ * A readable name, docker style: an adjective and a scientist, 512 of them.
+ * Once `tries` of those were taken, a number follows (docker appends a
+ * digit when it retries): a host with a thousand containers still gets a
+ * name, and soon.
+ */
+static void make_up_name(char *name, size_t size, int tries)
 {
 	static const char *adjectives[] = { "brave", "calm", "eager", "fond", "gentle", "happy",
 					    "keen", "lucid", "merry", "nimble", "proud", "quiet",
@@ -222,11 +227,67 @@ static void make_up_name(char *name, size_t size)
 					"shannon", "thompson", "torvalds", "turing", "wirth",
 					"yonath" };
 	unsigned char pick[3];
+	unsigned int number;
 
 	if (getrandom(pick, sizeof(pick), 0) != (ssize_t)sizeof(pick))
 		pick[0] = pick[1] = pick[2] = 0;
-	snprintf(name, size, "%s_%s%s", adjectives[pick[0] % 16], people[pick[1] % 16],
-		 pick[2] % 4 ? "" : "2");
+	if (getrandom(&number, sizeof(number), 0) != (ssize_t)sizeof(number))
+		number = (unsigned int)tries;
+	if (tries < 8)
+		snprintf(name, size, "%s_%s%s", adjectives[pick[0] % 16], people[pick[1] % 16],
+			 pick[2] % 4 ? "" : "2");
+	else
+		snprintf(name, size, "%s_%s%u", adjectives[pick[0] % 16], people[pick[1] % 16],
+			 number % 100000);
+}
+
+/* The names of the containers there are: read once per run, however many it tries. */
+struct taken_names {
+	char (*list)[STATE_NAME_LEN];
+	int n;
+	bool complete;   /* false: memory ran out, ask name_taken() instead */
+};
+
+static struct taken_names read_taken_names(const char *root)
+{
+	struct taken_names names = { .complete = true };
+	DIR *dir = opendir(root);
+	struct dirent *entry;
+	int capacity = 0;
+
+	if (dir == NULL)
+		return names;
+	while ((entry = readdir(dir)) != NULL) {
+		char path[PATH_MAX];
+		struct error ignored;   /* a damaged config names nobody */
+
+		if (!is_container_id(entry->d_name))
+			continue;
+		if (names.n == capacity) {
+			int more = capacity ? 2 * capacity : 64;
+			void *grown = realloc(names.list, more * sizeof(names.list[0]));
+
+			if (grown == NULL) {
+				names.complete = false;
+				break;
+			}
+			names.list = grown;
+			capacity = more;
+		}
+		snprintf(path, sizeof(path), "%s/%s", root, entry->d_name);
+		if (state_read_name(path, names.list[names.n], STATE_NAME_LEN, &ignored) == 0)
+			names.n++;
+	}
+	closedir(dir);
+	return names;
+}
+
+static bool among(const struct taken_names *names, const char *name)
+{
+	for (int i = 0; i < names->n; i++)
+		if (strcmp(names->list[i], name) == 0)
+			return true;
+	return false;
 }
 
 /* The id of the container called `name`, if there is one (the caller holds the lock). */
@@ -281,9 +342,14 @@ void container_create_managed(struct container *c)
 		die_errno(NULL, "mkdir(%s)", quote(root));
 	}
 	if (c->config.name[0] == '\0') {
+		struct taken_names taken = read_taken_names(root);
+		int tries = 0;
+
 		do
-			make_up_name(c->config.name, sizeof(c->config.name));
-		while (name_taken(root, c->config.name, other, sizeof(other)));
+			make_up_name(c->config.name, sizeof(c->config.name), tries++);
+		while (taken.complete ? among(&taken, c->config.name)
+				      : name_taken(root, c->config.name, other, sizeof(other)));
+		free(taken.list);
 	} else if (name_taken(root, c->config.name, other, sizeof(other))) {
 		lock_release(lock);
 		die("Conflict. The container name \"/%s\" is already in use by container \"%s\". "
