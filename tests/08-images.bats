@@ -2,8 +2,10 @@
 # Step 08's images: archives of each form loaded into the store and run as
 # their config says; hostile ones refused in one line with exit 125, the
 # store unchanged; 70 layers; images, rmi, history, save; and the lecture's
-# `docker run -d -p 80:80 nginx`, offline: busybox httpd from a loaded image.
-# The archives come from tests/make-images.sh; nothing here uses the network.
+# `docker run -d -p 80:80 nginx`, offline: busybox httpd from a loaded image,
+# and Debian's real nginx (make nginx-image: build/archives/nginx.tar).
+# The archives come from tests/make-images.sh and make-nginx-image.sh; nothing
+# here uses the network but the first make-nginx-image's apt-get download.
 # shellcheck disable=SC2016  # '$...' in single quotes is for the container's shell
 
 load helpers
@@ -338,4 +340,56 @@ loaded() {
 	done
 	[ "$page" = "<h1>served from a loaded image</h1>" ]
 	"$B" rm -f "$id"
+}
+
+# build/archives/nginx.tar, made now if it is missing (steps/tools/make-nginx-image.sh:
+# apt-get download the first time, then the kept .deb); skips when no nginx can be had.
+nginx_archive() {
+	NGINX=$TOP/build/archives/nginx.tar
+	[ ! -f "$NGINX" ] || return 0
+	[ "${STEPBOX_LANE:-}" != vm ] || skip "no build/archives/nginx.tar in the VM: make nginx-image on the host first"
+	local status=0
+	steps/tools/make-nginx-image.sh build/rootfs "$NGINX" || status=$?
+	[ "$status" -ne 3 ] || skip "no nginx .deb to be had (apt-get download nginx needs Debian's mirror)"
+	[ "$status" -eq 0 ]
+}
+
+@test "08-images: Debian's nginx, loaded from a docker save archive, serves its page (Server: nginx) on -p" {
+	[ "$(id -u)" -eq 0 ] || skip "publishing a port needs the bridge (root)"
+	nginx_archive
+	loaded "$NGINX" stepbox/nginx:bookworm
+	port=$((20000 + RANDOM % 20000))
+	id=$("$B" run -d -p "127.0.0.1:$port:80" stepbox/nginx:bookworm)
+	for _ in $(seq 50); do
+		response=$(http_get 127.0.0.1 "$port" 2>/dev/null || true)
+		[[ "$response" != *"<h1>"* ]] || break
+		sleep 0.1
+	done
+	echo "$response"
+	[[ "$response" == "HTTP/1.1 200 OK"* ]]
+	grep -q $'^Server: nginx/[0-9.]*\r$' <<<"$response"
+	[[ "$response" == *"<h1>Welcome to nginx!</h1>"* ]]
+	run "$B" ps
+	echo "$output"
+	[[ "${lines[1]}" =~ ^${id:0:12}\ +stepbox/nginx:bookworm\ +\"nginx\ -g\ daemon\ off\;\"\ .*\ Up\ .*\ 127\.0\.0\.1:$port-\>80/tcp ]]
+	run "$B" inspect "$id"
+	[[ "$output" == *'"Cmd": ["nginx", "-g", "daemon off;"]'* ]]
+	[[ "$output" == *'"ExposedPorts": {"80/tcp": {}}'* ]]
+	# The master is root (PID 1), the worker the image's own user nginx.
+	run "$B" exec "$id" ps -o pid,user,args
+	echo "$output"
+	[[ "$output" == *"1 root     nginx: master process nginx -g daemon off;"* ]]
+	[[ "$output" =~ [0-9]+\ nginx\ +nginx:\ worker\ process ]]
+	# Its access log is the container's stdout: logs shows the request.
+	run "$B" logs "$id"
+	[[ "$output" == *'"GET / HTTP/1.0" 200 '* ]]
+	"$B" rm -f "$id"
+	[ -z "$("$B" ps -aq)" ]
+	[ -z "$(ss -Htln "sport = :$port")" ]
+	[ -z "$(pgrep -x nginx || true)" ]
+	for _ in $(seq 20); do   # the shim removes the cgroups as it ends
+		[ -n "$(stepbox_cgroups)" ] || break
+		sleep 0.1
+	done
+	[ -z "$(stepbox_cgroups)" ]
 }
