@@ -25,6 +25,9 @@ setup() {
 }
 
 teardown() {
+	if [ -n "${SHARED:-}" ]; then
+		rm -rf "$SHARED"
+	fi
 	local ids
 	ids=$($B ps -aq 2>/dev/null || true)
 	# shellcheck disable=SC2086  # one ID a word
@@ -334,7 +337,7 @@ loaded() {
 	run "$B" inspect "$id"
 	[[ "$output" == *'"ExposedPorts": {"80/tcp": {}}'* ]]
 	for _ in $(seq 50); do
-		page=$(wget -q -O - "http://127.0.0.1:$port/" 2>/dev/null || true)
+		page=$(http_get 127.0.0.1 "$port" 2>/dev/null | sed -n '/<h1>/p' || true)
 		[ -z "$page" ] || break
 		sleep 0.1
 	done
@@ -392,4 +395,106 @@ nginx_archive() {
 		sleep 0.1
 	done
 	[ -z "$(stepbox_cgroups)" ]
+}
+
+# ---- without root -----------------------------------------------------------------------
+
+# A directory that user nobody can use, the archives in it; nobody's store
+# is $SHARED/data/stepbox/images ($XDG_DATA_HOME), the host's is never touched.
+as_nobody_setup() {
+	SHARED=$(mktemp -d /tmp/sb-images.XXXXXX)
+	chmod 0777 "$SHARED"
+	cp "$A"/docker.tar "$A"/whiteout.tar "$A"/named-user.tar "$SHARED/"
+	chmod a+r "$SHARED"/*
+}
+
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env -i PATH=/usr/bin:/bin HOME=/nonexistent XDG_DATA_HOME="$SHARED/data" "$@"
+}
+
+kernel_has_xwhiteouts() {
+	local major minor
+	IFS=. read -r major minor _ <<<"$(uname -r)"
+	[ "$major" -gt 6 ] || { [ "$major" -eq 6 ] && [ "$minor" -ge 8 ]; }
+}
+
+@test "08-images: without root, load goes to \$XDG_DATA_HOME/stepbox, and run, ps, rm -f, rmi work" {
+	unset STEPBOX_STORE
+	as_nobody_setup
+	run as_nobody "$B" load -i "$SHARED/docker.tar"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Loaded image: stepbox-test/docker:25" ]
+	[ -n "$(find "$SHARED/data/stepbox/images/records" -type f -user 65534)" ]
+	run as_nobody "$B" run --rm stepbox-test/docker:25
+	[ "$status" -eq 0 ]
+	[ "$output" = "hello from a loaded image" ]
+	id=$(as_nobody "$B" run -d stepbox-test/docker:25 sleep 30)
+	run as_nobody "$B" ps
+	[[ "$output" == *"${id:0:12}   stepbox-test/docker:25 "*" Up "* ]]
+	as_nobody "$B" rm -f "$id"
+	run as_nobody "$B" rmi stepbox-test/docker:25
+	[ "$status" -eq 0 ]
+	[ -z "$(ls -A "$SHARED/data/stepbox/images/layers/sha256")" ]
+	[ ! -e /tmp/stepbox-65534 ]
+	# root's store (this test's own) saw none of it
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/store/records" 2>/dev/null)" ]
+}
+
+@test "08-images: without root, an image's whiteouts hide the lower files (Linux >= 6.8), else load says why" {
+	unset STEPBOX_STORE
+	as_nobody_setup
+	if ! kernel_has_xwhiteouts; then
+		run as_nobody "$B" load -i "$SHARED/whiteout.tar"
+		echo "$output"
+		[ "$status" -eq 125 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == *"since 6.8"* ]]
+		[ -z "$(ls -A "$SHARED/data/stepbox/images/records" 2>/dev/null)" ]
+		return
+	fi
+	run as_nobody "$B" load -i "$SHARED/whiteout.tar"
+	[ "$output" = "Loaded image: stepbox-test/whiteout:1" ]
+	# The layers are copied for the container's user namespace: with their marks.
+	run as_nobody "$B" run --rm stepbox-test/whiteout:1
+	echo "$output"
+	[[ "$output" == *"/etc/gone: No such file or directory"* ]]
+	[[ "$output" == *"/etc/keep"* ]]
+	[[ "$output" == *"new"* ]]
+	[[ "$output" != *"old"* ]]
+	[ ! -e /tmp/stepbox-65534 ]
+}
+
+@test "08-images: without root, an image's User other than root is refused in one line that says why" {
+	unset STEPBOX_STORE
+	as_nobody_setup
+	as_nobody "$B" load -i "$SHARED/named-user.tar"
+	run as_nobody "$B" run --rm stepbox-test/named:1
+	echo "$output"
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *'user "app"'*"maps only your own ID"*"-u 0"* ]]
+	run as_nobody "$B" run --rm -u 0 stepbox-test/named:1
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "hi from /srv/app as 0:0 groups 0" ]
+	[ ! -e /tmp/stepbox-65534 ]
+}
+
+@test "08-images: --userns-remap honours an image's whiteouts and opaque directories, idmapped or copied" {
+	[ "$(id -u)" -eq 0 ] || skip "--userns-remap needs root"
+	loaded "$A/whiteout.tar" stepbox-test/whiteout:1
+	# The overlay a user namespace mounts reads only user.overlay.* marks.
+	touch "$STEPBOX_STORE/probe"
+	setfattr -n user.probe -v 1 "$STEPBOX_STORE/probe" 2>/dev/null ||
+		skip "the store's filesystem ($(stat -fc %T "$STEPBOX_STORE")) has no user xattrs (tmpfs: Linux 6.6+)"
+	rm "$STEPBOX_STORE/probe"
+	for how in "" copy; do
+		run env STEPBOX_IDMAP="$how" "$B" run --rm --userns-remap 200000:65536 stepbox-test/whiteout:1
+		echo "$how: $output"
+		[[ "$output" == *"/etc/gone: No such file or directory"* ]]
+		[[ "$output" == *"/etc/keep"* ]]
+		[[ "$output" == *"new"* ]]
+		[[ "$output" != *"old"* ]]
+	done
 }

@@ -250,6 +250,12 @@ refused() {
 	[ ! -e "$DEST/etc/.wh.gone" ]
 	[ ! -e "$DEST/opq/.wh..wh..opq" ]
 	[ "$(getfattr --absolute-names --only-values -n trusted.overlay.opaque "$DEST/opq")" = y ]
+	# And the user.overlay one, for an overlay in a user namespace (--userns-remap),
+	# where the filesystem has user xattrs (tmpfs: Linux 6.6+).
+	if getfattr --absolute-names -n user.overlay.opaque "$DEST/opq" >/dev/null 2>&1 ||
+		setfattr -n user.stepbox-probe -v 1 "$DEST/opq" 2>/dev/null; then
+		[ "$(getfattr --absolute-names --only-values -n user.overlay.opaque "$DEST/opq")" = y ]
+	fi
 }
 
 @test "08-layers: a bare .wh. is refused" {

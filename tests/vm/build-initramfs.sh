@@ -50,7 +50,7 @@ for tool in bash env cat ls grep sed awk sort uniq head tail cut tr wc seq sleep
 	find readlink mktemp md5sum timeout id ps pgrep pkill setpriv unshare ip mkdir rm \
 	cp mv touch chmod date basename dirname nproc tee xargs realpath true false \
 	printf kill lsns findmnt rmdir ln mount umount nl flock uname chown useradd userdel \
-	nsenter sysctl script tar sha256sum comm tac ${VM_TOOLS:-}; do
+	nsenter sysctl script tar sha256sum comm tac ss gzip zstd getfattr setfattr ${VM_TOOLS:-}; do
 	add_binary "$tool"
 done
 # podman and conmon, for the podman tests of oci.bats, when the host has them
@@ -128,7 +128,7 @@ printf 'UID_MIN 1000\nUID_MAX 60000\nGID_MIN 1000\nGID_MAX 60000\n' >"$root/etc/
 mkdir -p "$root/stepbox/tests"
 # -x: not into what a running test may have mounted under build/ (a proc in the image).
 cp -ax build "$root/stepbox/build"
-rm -rf "$root/stepbox/build/vm" "$root/stepbox/build/asan"
+rm -rf "$root/stepbox/build/vm" "$root/stepbox/build/asan" "$root/stepbox/build/archives/nginx-deb"
 cp tests/helpers.bash tests/oci-clients.bash tests/run.sh tests/security-table.sh tests/security.expected "$root/stepbox/tests/"
 for suite in $suites; do
 	cp "$suite" "$root/stepbox/tests/"
