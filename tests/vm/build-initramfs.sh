@@ -129,7 +129,8 @@ mkdir -p "$root/stepbox/tests"
 # -x: not into what a running test may have mounted under build/ (a proc in the image).
 cp -ax build "$root/stepbox/build"
 rm -rf "$root/stepbox/build/vm" "$root/stepbox/build/asan" "$root/stepbox/build/archives/nginx-deb"
-cp tests/helpers.bash tests/oci-clients.bash tests/run.sh tests/security-table.sh tests/security.expected "$root/stepbox/tests/"
+cp tests/helpers.bash tests/oci-clients.bash tests/run.sh tests/security-table.sh tests/security.expected \
+	tests/make-images.sh tests/make-archives.sh "$root/stepbox/tests/"
 for suite in $suites; do
 	cp "$suite" "$root/stepbox/tests/"
 done
