@@ -36,7 +36,7 @@ sections=(
 	"06|06-userns — root inside, not root outside"
 	"07|07-cgroups — limits: memory, CPU time, processes"
 	"08|08-full-container — a runtime: run -d, ps, logs, exec, -p, -v, stop, rm"
-	"images|images — the course's example: docker run -d -p 8080:80 nginx"
+	"img|images — the course's example: docker run -d -p 8080:80 nginx"
 	"vm|boot vs process — how long does a container take, next to a VM?"
 )
 
@@ -486,7 +486,7 @@ nginx_image() {
 	image=web
 }
 
-section_images() {
+section_img() {
 	local port
 	port=$(free_port)
 	docker_says "docker run -d -p 8080:80 nginx — docker pulls the image first, then runs it"
