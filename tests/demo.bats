@@ -14,10 +14,12 @@ DEMO_LIMIT=300
 
 setup_file() {
 	cd "$TOP" || exit 1
-	local status=0 start
+	local status=0 start demo=(make -s demo)
+	# The v2 lane's VM has the build but no make or compiler: the demo itself.
+	[ "${STEPBOX_LANE:-}" != vm ] || demo=(steps/tools/demo.sh)
 	start=$(date +%s)
 	# STEPBOX_OFFLINE: the tests use no network (the images section loads, never pulls).
-	env -u PAUSE -u NO_COLOR STEPBOX_OFFLINE=1 timeout "$DEMO_LIMIT" make -s demo </dev/null \
+	env -u PAUSE -u NO_COLOR STEPBOX_OFFLINE=1 timeout "$DEMO_LIMIT" "${demo[@]}" </dev/null \
 		>"$BATS_FILE_TMPDIR/demo.out" 2>&1 || status=$?
 	echo "$status $(($(date +%s) - start))" >"$BATS_FILE_TMPDIR/demo.status"
 }

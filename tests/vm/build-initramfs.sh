@@ -19,8 +19,9 @@ suites="$*"
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 
-mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,tmp,run,root,lib/modules}
-chmod 1777 "$root/tmp"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,tmp,var/tmp,run,root,lib/modules}
+# (/var/tmp: podman and skopeo put their temporary files there.)
+chmod 1777 "$root/tmp" "$root/var/tmp"
 
 # busybox: the first init, and the applets the suites do not get from the host.
 bb=/bin/busybox
@@ -50,7 +51,7 @@ for tool in bash env cat ls grep sed awk sort uniq head tail cut tr wc seq sleep
 	find readlink mktemp md5sum timeout id ps pgrep pkill setpriv unshare ip mkdir rm \
 	cp mv touch chmod date basename dirname nproc tee xargs realpath true false \
 	printf kill lsns findmnt rmdir ln mount umount nl flock uname chown useradd userdel \
-	nsenter sysctl script tar sha256sum comm tac ss gzip zstd getfattr setfattr ${VM_TOOLS:-}; do
+	nsenter sysctl script tar sha256sum comm tac ss gzip zstd getfattr setfattr setsid du ${VM_TOOLS:-}; do
 	add_binary "$tool"
 done
 # podman and conmon, for the podman tests of oci.bats, when the host has them
