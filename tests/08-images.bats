@@ -349,22 +349,27 @@ loaded() {
 
 # build/archives/nginx.tar, made now if it is missing (steps/tools/make-nginx-image.sh:
 # apt-get download the first time, then the kept .deb); skips when no nginx can be had.
+# NGINX_TAG: its name, stepbox/nginx:<the release it was built on>.
 nginx_archive() {
 	NGINX=$TOP/build/archives/nginx.tar
-	[ ! -f "$NGINX" ] || return 0
-	[ "${STEPBOX_LANE:-}" != vm ] || skip "no build/archives/nginx.tar in the VM: make nginx-image on the host first"
-	local status=0
-	steps/tools/make-nginx-image.sh build/rootfs "$NGINX" || status=$?
-	[ "$status" -ne 3 ] || skip "no nginx .deb to be had (apt-get download nginx needs Debian's mirror)"
-	[ "$status" -eq 0 ]
+	if [ ! -f "$NGINX" ]; then
+		[ "${STEPBOX_LANE:-}" != vm ] ||
+			skip "no build/archives/nginx.tar in the VM: make nginx-image on the host first"
+		local status=0
+		steps/tools/make-nginx-image.sh build/rootfs "$NGINX" || status=$?
+		[ "$status" -ne 3 ] || skip "no nginx .deb to be had (apt-get download nginx needs the distribution's mirror)"
+		[ "$status" -eq 0 ]
+	fi
+	NGINX_TAG=$(tar -xOf "$NGINX" manifest.json | sed -n 's/.*"RepoTags":\["\(stepbox\/nginx:[a-z0-9]*\)".*/\1/p')
+	[ -n "$NGINX_TAG" ]
 }
 
 @test "08-images: Debian's nginx, loaded from a docker save archive, serves its page (Server: nginx) on -p" {
 	[ "$(id -u)" -eq 0 ] || skip "publishing a port needs the bridge (root)"
 	nginx_archive
-	loaded "$NGINX" stepbox/nginx:bookworm
+	loaded "$NGINX" "$NGINX_TAG"
 	port=$((20000 + RANDOM % 20000))
-	id=$("$B" run -d -p "127.0.0.1:$port:80" stepbox/nginx:bookworm)
+	id=$("$B" run -d -p "127.0.0.1:$port:80" "$NGINX_TAG")
 	for _ in $(seq 50); do
 		response=$(http_get 127.0.0.1 "$port" 2>/dev/null || true)
 		[[ "$response" != *"<h1>"* ]] || break
@@ -376,7 +381,7 @@ nginx_archive() {
 	[[ "$response" == *"<h1>Welcome to nginx!</h1>"* ]]
 	run "$B" ps
 	echo "$output"
-	[[ "${lines[1]}" =~ ^${id:0:12}\ +stepbox/nginx:bookworm\ +\"nginx\ -g\ daemon\ off\;\"\ .*\ Up\ .*\ 127\.0\.0\.1:$port-\>80/tcp ]]
+	[[ "${lines[1]}" =~ ^${id:0:12}\ +$NGINX_TAG\ +\"nginx\ -g\ daemon\ off\;\"\ .*\ Up\ .*\ 127\.0\.0\.1:$port-\>80/tcp ]]
 	run "$B" inspect "$id"
 	[[ "$output" == *'"Cmd": ["nginx", "-g", "daemon off;"]'* ]]
 	[[ "$output" == *'"ExposedPorts": {"80/tcp": {}}'* ]]

@@ -475,12 +475,10 @@ nginx_image() {
 		NGINX_OFFLINE=1 quietly steps/tools/make-nginx-image.sh "$rootfs" "$archive"
 	fi
 	if [ -f "$archive" ]; then
-		say "no registry here: Debian's nginx, saved as docker save writes it (make nginx-image)"
+		say "no registry here: the distribution's nginx, saved as docker save writes it (make nginx-image)"
 		show "$box" load -i "$archive"
-		if grep -q '^Loaded image: stepbox/nginx:bookworm' "$tmp/last"; then
-			image=stepbox/nginx:bookworm
-			return 0
-		fi
+		image=$(sed -n 's/^Loaded image: \(stepbox\/nginx:.*\)/\1/p' "$tmp/last")
+		[ -z "$image" ] || return 0
 	fi
 	say "no registry and no nginx archive (make nginx-image makes one): the built-in web image"
 	image=web

@@ -8,8 +8,9 @@
 #
 #   steps/tools/make-nginx-image.sh ROOTFS OUT.tar     (make nginx-image: build/archives/nginx.tar)
 #
-# The image is stepbox/nginx:bookworm — Debian's nginx, not Docker Hub's
-# nginx image. The .deb files are kept beside OUT (nginx-deb/) for the next
+# The image is stepbox/nginx:CODENAME, the distribution's release it came
+# from (bookworm on Debian 12, noble on Ubuntu 24.04) — its nginx, not Docker
+# Hub's nginx image. The .deb files are kept beside OUT (nginx-deb/) for the next
 # build. NGINX_OFFLINE=1: never ask apt, take the kept .debs or the host's
 # own /usr/sbin/nginx. Exit status 3 when no nginx can be had (no network for
 # apt, none installed): the tests skip on it, the demo falls back.
@@ -19,7 +20,9 @@ set -euo pipefail
 
 rootfs=${1:?usage: make-nginx-image.sh ROOTFS OUT.tar}
 out=${2:?usage: make-nginx-image.sh ROOTFS OUT.tar}
-tag=stepbox/nginx:bookworm
+# shellcheck disable=SC1091  # the machine's, not ours
+distro=$(. /etc/os-release 2>/dev/null && echo "${NAME%% *}|${VERSION_CODENAME:-local}") || distro="|local"
+tag=stepbox/nginx:${distro#*|}
 cache=$(dirname "$out")/nginx-deb
 
 say() { echo "make-nginx-image: $*" >&2; }
@@ -53,7 +56,8 @@ if have_debs; then
 	done
 	common=$(compgen -G "$cache/nginx-common_*.deb" | head -n1)
 	version=$(dpkg-deb -f "$common" Version)
-	from="Debian's nginx $version (apt-get download, dpkg-deb -x)"
+	vendor=${distro%%|*}
+	from="${vendor:-the distribution}'s nginx $version (apt-get download, dpkg-deb -x)"
 elif [ -x /usr/sbin/nginx ] && [ -f /etc/nginx/mime.types ]; then
 	mkdir -p "$files/usr/sbin" "$files/etc/nginx"
 	cp /usr/sbin/nginx "$files/usr/sbin/"
