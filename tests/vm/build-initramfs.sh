@@ -132,6 +132,9 @@ cp -ax build "$root/stepbox/build"
 rm -rf "$root/stepbox/build/vm" "$root/stepbox/build/asan" "$root/stepbox/build/archives/nginx-deb"
 cp tests/helpers.bash tests/oci-clients.bash tests/run.sh tests/security-table.sh tests/security.expected \
 	tests/make-images.sh tests/make-archives.sh "$root/stepbox/tests/"
+# The demo and what it calls (tests/demo.bats runs it; no qemu here: it says so).
+mkdir -p "$root/stepbox/steps/tools"
+cp steps/tools/*.sh "$root/stepbox/steps/tools/"
 for suite in $suites; do
 	cp "$suite" "$root/stepbox/tests/"
 done
