@@ -8,6 +8,7 @@
 #   PAUSE=1   wait for Enter before each command (read from the terminal; none: no wait)
 #   NO_COLOR=1  no bold (there is none either when the output is not a terminal)
 #   STEPBOX_OFFLINE=1  no network: the images section never tries to pull
+#   DEMO_RUNS=N  time N runs of each command, not 50 (an emulated VM is slow)
 #
 # It must never abort or hang in front of a class: every command runs under a
 # time limit, a failing one is shown with its status and the demo goes on,
@@ -503,11 +504,12 @@ section_img() {
 	show "$box" rm -f demo-nginx
 }
 
-# Median time of 50 runs of a command, as a table row. LABEL CMD [ARG...]
+# Median time of $runs runs of a command, as a table row. LABEL CMD [ARG...]
+runs=${DEMO_RUNS:-50}
 measure() {
 	local label=$1 out
 	shift
-	if out=$(limited "$limit" build/timeit -n 50 "$label" "$@" 2>&1); then
+	if out=$(limited "$limit" build/timeit -n "$runs" "$label" "$@" 2>&1); then
 		awk '{ printf "%-18s %8.2f ms\n", $1, $2 }' <<<"$out"
 	else
 		printf '%s\n' "$out" | fit
@@ -519,7 +521,7 @@ measure() {
 section_vm() {
 	local vm status=0
 	docker_says "time docker run --rm busybox true (dockerd and containerd add their own time)"
-	say "median of 50 runs of /bin/true, start to exit (make bench for every step):"
+	say "median of $runs runs of /bin/true, start to exit (make bench for every step):"
 	wait_for_enter
 	measure "fork+exec" /bin/true
 	measure 04-mount-overlay build/04-mount-overlay "$rootfs" /bin/true

@@ -69,6 +69,8 @@ if command -v podman >/dev/null && command -v conmon >/dev/null; then
 	fi
 fi
 ln -sf /usr/bin/bash "$root/bin/bash"
+# /bin/true by its full path (the demo times it).
+ln -sf /usr/bin/true "$root/bin/true"
 # python3 and its standard library, as /usr/bin/python3 and /usr/lib/python3.N
 # (tests/08-runtime.bats edits config.json with it): the distribution's, else
 # the one on PATH (the executable finds its library from where it is).
@@ -135,6 +137,7 @@ cp tests/helpers.bash tests/oci-clients.bash tests/run.sh tests/security-table.s
 # The demo and what it calls (tests/demo.bats runs it; no qemu here: it says so).
 mkdir -p "$root/stepbox/steps/tools"
 cp steps/tools/*.sh "$root/stepbox/steps/tools/"
+cp Makefile "$root/stepbox/"   # the host file 01's escape demo reaches
 for suite in $suites; do
 	cp "$suite" "$root/stepbox/tests/"
 done
