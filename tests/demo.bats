@@ -182,6 +182,7 @@ headers() {
 	grep -q 'interrupted: removing what the demo started' "$out"
 	run ! grep -q '== 08' "$out"
 	run demo_leftovers
+	echo "$output"
 	[ -z "$output" ]
 }
 
