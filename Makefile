@@ -19,6 +19,8 @@
 #   make asan         the generated bad-input suite on sanitizer builds (as root)
 #   make doctor       what this machine can and cannot do, with fixes
 #   make rootfs       just the image; make clean removes build/
+#   make nginx-image  build/archives/nginx.tar: Debian's nginx on the busybox layer,
+#                     as docker save writes an image (load -i takes it; apt-get download)
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -47,7 +49,7 @@ TOOLS     := $(BUILD)/probe $(BUILD)/timeit $(BUILD)/throughput $(BUILD)/unpack-
              $(BUILD)/json-check $(BUILD)/json-fuzz $(BUILD)/seccomp-check
 ROOTFS    := $(BUILD)/.rootfs-stamp
 
-.PHONY: all steps rootfs deps test test-vm demo bench compare diff doctor lint clean \
+.PHONY: all steps rootfs nginx-image deps test test-vm demo bench compare diff doctor lint clean \
 	exercise check solution cross
 all: steps $(TOOLS) rootfs
 steps: $(STEP_BINS)
@@ -115,6 +117,12 @@ $(ROOTFS): steps/00-rootfs/build-rootfs.sh $(BUILD)/probe
 
 $(BUILD)/lib:
 	mkdir -p $@
+
+# The lecture's nginx without a registry (not part of all: the first build
+# fetches Debian's .deb with apt-get download; it is kept for the next one).
+nginx-image: $(BUILD)/archives/nginx.tar
+$(BUILD)/archives/nginx.tar: steps/tools/make-nginx-image.sh $(ROOTFS)
+	steps/tools/make-nginx-image.sh $(BUILD)/rootfs $@
 
 # On a fresh machine, as root: install what is missing first (apt-get).
 deps:

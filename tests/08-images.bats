@@ -2,8 +2,10 @@
 # Step 08's images: archives of each form loaded into the store and run as
 # their config says; hostile ones refused in one line with exit 125, the
 # store unchanged; 70 layers; images, rmi, history, save; and the lecture's
-# `docker run -d -p 80:80 nginx`, offline: busybox httpd from a loaded image.
-# The archives come from tests/make-images.sh; nothing here uses the network.
+# `docker run -d -p 80:80 nginx`, offline: busybox httpd from a loaded image,
+# and Debian's real nginx (make nginx-image: build/archives/nginx.tar).
+# The archives come from tests/make-images.sh and make-nginx-image.sh; nothing
+# here uses the network but the first make-nginx-image's apt-get download.
 # shellcheck disable=SC2016  # '$...' in single quotes is for the container's shell
 
 load helpers
@@ -23,6 +25,9 @@ setup() {
 }
 
 teardown() {
+	if [ -n "${SHARED:-}" ]; then
+		rm -rf "$SHARED"
+	fi
 	local ids
 	ids=$($B ps -aq 2>/dev/null || true)
 	# shellcheck disable=SC2086  # one ID a word
@@ -300,8 +305,10 @@ loaded() {
 	"$B" load -i "$A/layers70.tar"
 	"$B" save -o "$BATS_TEST_TMPDIR/saved.tar" stepbox-test/layers:70
 	id=$(sed -n 's/^id sha256://p' "$STEPBOX_STORE"/records/*)
+	# (load and inspect run no container: our 08-runtime stands in for crun,
+	# which a machine with podman may lack, like the v2 lane's VM.)
 	p=(podman --root "$BATS_TEST_TMPDIR/podman" --runroot "$BATS_TEST_TMPDIR/podman-run"
-	   --storage-driver vfs)
+	   --storage-driver vfs --runtime "$TOP/build/08-runtime")
 	run "${p[@]}" load -i "$BATS_TEST_TMPDIR/saved.tar"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -332,10 +339,169 @@ loaded() {
 	run "$B" inspect "$id"
 	[[ "$output" == *'"ExposedPorts": {"80/tcp": {}}'* ]]
 	for _ in $(seq 50); do
-		page=$(wget -q -O - "http://127.0.0.1:$port/" 2>/dev/null || true)
+		page=$(http_get 127.0.0.1 "$port" 2>/dev/null | sed -n '/<h1>/p' || true)
 		[ -z "$page" ] || break
 		sleep 0.1
 	done
 	[ "$page" = "<h1>served from a loaded image</h1>" ]
 	"$B" rm -f "$id"
+}
+
+# build/archives/nginx.tar, made now if it is missing (steps/tools/make-nginx-image.sh:
+# apt-get download the first time, then the kept .deb); skips when no nginx can be had.
+# NGINX_TAG: its name, stepbox/nginx:<the release it was built on>.
+nginx_archive() {
+	NGINX=$TOP/build/archives/nginx.tar
+	if [ ! -f "$NGINX" ]; then
+		[ "${STEPBOX_LANE:-}" != vm ] ||
+			skip "no build/archives/nginx.tar in the VM: make nginx-image on the host first"
+		local status=0
+		steps/tools/make-nginx-image.sh build/rootfs "$NGINX" || status=$?
+		[ "$status" -ne 3 ] || skip "no nginx .deb to be had (apt-get download nginx needs the distribution's mirror)"
+		[ "$status" -eq 0 ]
+	fi
+	NGINX_TAG=$(tar -xOf "$NGINX" manifest.json | sed -n 's/.*"RepoTags":\["\(stepbox\/nginx:[a-z0-9]*\)".*/\1/p')
+	[ -n "$NGINX_TAG" ]
+}
+
+@test "08-images: Debian's nginx, loaded from a docker save archive, serves its page (Server: nginx) on -p" {
+	[ "$(id -u)" -eq 0 ] || skip "publishing a port needs the bridge (root)"
+	nginx_archive
+	loaded "$NGINX" "$NGINX_TAG"
+	port=$((20000 + RANDOM % 20000))
+	id=$("$B" run -d -p "127.0.0.1:$port:80" "$NGINX_TAG")
+	for _ in $(seq 50); do
+		response=$(http_get 127.0.0.1 "$port" 2>/dev/null || true)
+		[[ "$response" != *"<h1>"* ]] || break
+		sleep 0.1
+	done
+	echo "$response"
+	[[ "$response" == "HTTP/1.1 200 OK"* ]]
+	grep -q $'^Server: nginx/[0-9.]*\r$' <<<"$response"
+	[[ "$response" == *"<h1>Welcome to nginx!</h1>"* ]]
+	run "$B" ps
+	echo "$output"
+	[[ "${lines[1]}" =~ ^${id:0:12}\ +$NGINX_TAG\ +\"nginx\ -g\ daemon\ off\;\"\ .*\ Up\ .*\ 127\.0\.0\.1:$port-\>80/tcp ]]
+	run "$B" inspect "$id"
+	[[ "$output" == *'"Cmd": ["nginx", "-g", "daemon off;"]'* ]]
+	[[ "$output" == *'"ExposedPorts": {"80/tcp": {}}'* ]]
+	# The master is root (PID 1), the worker the image's own user nginx.
+	run "$B" exec "$id" ps -o pid,user,args
+	echo "$output"
+	[[ "$output" == *"1 root     nginx: master process nginx -g daemon off;"* ]]
+	[[ "$output" =~ [0-9]+\ nginx\ +nginx:\ worker\ process ]]
+	# Its access log is the container's stdout: logs shows the request.
+	run "$B" logs "$id"
+	[[ "$output" == *'"GET / HTTP/1.0" 200 '* ]]
+	"$B" rm -f "$id"
+	[ -z "$("$B" ps -aq)" ]
+	[ -z "$(ss -Htln "sport = :$port")" ]
+	[ -z "$(pgrep -x nginx || true)" ]
+	for _ in $(seq 20); do   # the shim removes the cgroups as it ends
+		[ -n "$(stepbox_cgroups)" ] || break
+		sleep 0.1
+	done
+	[ -z "$(stepbox_cgroups)" ]
+}
+
+# ---- without root -----------------------------------------------------------------------
+
+# A directory that user nobody can use, the archives in it; nobody's store
+# is $SHARED/data/stepbox/images ($XDG_DATA_HOME), the host's is never touched.
+as_nobody_setup() {
+	SHARED=$(mktemp -d /tmp/sb-images.XXXXXX)
+	chmod 0777 "$SHARED"
+	cp "$A"/docker.tar "$A"/whiteout.tar "$A"/named-user.tar "$SHARED/"
+	chmod a+r "$SHARED"/*
+}
+
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env -i PATH=/usr/bin:/bin HOME=/nonexistent XDG_DATA_HOME="$SHARED/data" "$@"
+}
+
+kernel_has_xwhiteouts() {
+	local major minor
+	IFS=. read -r major minor _ <<<"$(uname -r)"
+	[ "$major" -gt 6 ] || { [ "$major" -eq 6 ] && [ "$minor" -ge 8 ]; }
+}
+
+@test "08-images: without root, load goes to \$XDG_DATA_HOME/stepbox, and run, ps, rm -f, rmi work" {
+	unset STEPBOX_STORE
+	as_nobody_setup
+	run as_nobody "$B" load -i "$SHARED/docker.tar"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Loaded image: stepbox-test/docker:25" ]
+	[ -n "$(find "$SHARED/data/stepbox/images/records" -type f -user 65534)" ]
+	run as_nobody "$B" run --rm stepbox-test/docker:25
+	[ "$status" -eq 0 ]
+	[ "$output" = "hello from a loaded image" ]
+	id=$(as_nobody "$B" run -d stepbox-test/docker:25 sleep 30)
+	run as_nobody "$B" ps
+	[[ "$output" == *"${id:0:12}   stepbox-test/docker:25 "*" Up "* ]]
+	as_nobody "$B" rm -f "$id"
+	run as_nobody "$B" rmi stepbox-test/docker:25
+	[ "$status" -eq 0 ]
+	[ -z "$(ls -A "$SHARED/data/stepbox/images/layers/sha256")" ]
+	[ ! -e /tmp/stepbox-65534 ]
+	# root's store (this test's own) saw none of it
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/store/records" 2>/dev/null)" ]
+}
+
+@test "08-images: without root, an image's whiteouts hide the lower files (Linux >= 6.8), else load says why" {
+	unset STEPBOX_STORE
+	as_nobody_setup
+	if ! kernel_has_xwhiteouts; then
+		run as_nobody "$B" load -i "$SHARED/whiteout.tar"
+		echo "$output"
+		[ "$status" -eq 125 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == *"since 6.8"* ]]
+		[ -z "$(ls -A "$SHARED/data/stepbox/images/records" 2>/dev/null)" ]
+		return
+	fi
+	run as_nobody "$B" load -i "$SHARED/whiteout.tar"
+	[ "$output" = "Loaded image: stepbox-test/whiteout:1" ]
+	# The layers are copied for the container's user namespace: with their marks.
+	run as_nobody "$B" run --rm stepbox-test/whiteout:1
+	echo "$output"
+	[[ "$output" == *"/etc/gone: No such file or directory"* ]]
+	[[ "$output" == *"/etc/keep"* ]]
+	[[ "$output" == *"new"* ]]
+	[[ "$output" != *"old"* ]]
+	[ ! -e /tmp/stepbox-65534 ]
+}
+
+@test "08-images: without root, an image's User other than root is refused in one line that says why" {
+	unset STEPBOX_STORE
+	as_nobody_setup
+	as_nobody "$B" load -i "$SHARED/named-user.tar"
+	run as_nobody "$B" run --rm stepbox-test/named:1
+	echo "$output"
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *'user "app"'*"maps only your own ID"*"-u 0"* ]]
+	run as_nobody "$B" run --rm -u 0 stepbox-test/named:1
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "hi from /srv/app as 0:0 groups 0" ]
+	[ ! -e /tmp/stepbox-65534 ]
+}
+
+@test "08-images: --userns-remap honours an image's whiteouts and opaque directories, idmapped or copied" {
+	[ "$(id -u)" -eq 0 ] || skip "--userns-remap needs root"
+	loaded "$A/whiteout.tar" stepbox-test/whiteout:1
+	# The overlay a user namespace mounts reads only user.overlay.* marks.
+	touch "$STEPBOX_STORE/probe"
+	setfattr -n user.probe -v 1 "$STEPBOX_STORE/probe" 2>/dev/null ||
+		skip "the store's filesystem ($(stat -fc %T "$STEPBOX_STORE")) has no user xattrs (tmpfs: Linux 6.6+)"
+	rm "$STEPBOX_STORE/probe"
+	for how in "" copy; do
+		run env STEPBOX_IDMAP="$how" "$B" run --rm --userns-remap 200000:65536 stepbox-test/whiteout:1
+		echo "$how: $output"
+		[[ "$output" == *"/etc/gone: No such file or directory"* ]]
+		[[ "$output" == *"/etc/keep"* ]]
+		[[ "$output" == *"new"* ]]
+		[[ "$output" != *"old"* ]]
+	done
 }

@@ -444,8 +444,14 @@ static int make_opaque(struct unpack *u, const char *dir)
 
 		r = fail(u, "member %s: setting %s on its directory: %s%s", quote(u->member), name,
 			 strerror(e), e == EPERM ? " — run as root, or use the userxattr mode" : "");
-	} else if (u->opts->userxattr)
+	} else if (u->opts->userxattr) {
 		drop_xwhiteouts(fd);
+	} else {
+		/* The user.overlay mark too: an overlay mounted in a user namespace
+		 * (run --userns-remap) reads only those (-o userxattr). Where the
+		 * filesystem has no user xattrs, the trusted one still serves root. */
+		(void)fsetxattr(fd, "user.overlay.opaque", "y", 1, 0);
+	}
 	if (fd >= 0)
 		close(fd);
 	close(parent);

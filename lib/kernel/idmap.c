@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 /* ---- 1. idmapped mounts ------------------------------------------------ */
@@ -121,6 +123,41 @@ static int copy_file(const char *from, const char *to, mode_t mode)
 	return n == 0 ? 0 : -1;
 }
 
+/*
+ * The user.* xattrs of `from` onto `to`. A layer loaded without root keeps
+ * its whiteouts in them (lib/frontend/layer: user.overlay.whiteout on a
+ * file, user.overlay.opaque on its directory): a copy without them would
+ * bring a deleted file back. Other namespaces need privilege or are not the
+ * image's (trusted.*, security.*).
+ */
+static void copy_user_xattrs(const char *from, const char *to)
+{
+	char names[4096], value[4096];
+	ssize_t len = llistxattr(from, names, sizeof(names));
+
+	if (len == -1) {
+		if (errno == ENOTSUP)
+			return;
+		die_errno(NULL, "llistxattr(\"%s\")", from);
+	}
+	for (char *name = names; name < names + len; name += strlen(name) + 1) {
+		ssize_t n;
+
+		if (strncmp(name, "user.", 5) != 0)
+			continue;
+		if ((n = lgetxattr(from, name, value, sizeof(value))) == -1)
+			die_errno(NULL, "lgetxattr(\"%s\", \"%s\")", from, name);
+		if (lsetxattr(to, name, value, (size_t)n, 0) == 0)
+			continue;
+		/* Without the overlay's marks the image is wrong: say so, never run it. */
+		if (strncmp(name, "user.overlay.", 13) == 0)
+			die_errno(errno == ENOTSUP ? "the run directory's filesystem has no user "
+				  "xattrs (tmpfs before Linux 6.6): set STEPBOX_RUNDIR to a disk" : NULL,
+				  "lsetxattr(\"%s\", \"%s\") copying the image's whiteouts", to, name);
+		trace("left out xattr %s of \"%s\": %s", name, from, strerror(errno));
+	}
+}
+
 /* Copy one entry of the image (a directory with all it holds) to `to`. */
 static void copy_entry(const char *from, const char *to, const struct stat *st,
 		       const struct shift *shift)
@@ -132,8 +169,10 @@ static void copy_entry(const char *from, const char *to, const struct stat *st,
 		DIR *dir;
 		struct dirent *entry;
 
-		if (mkdir(to, st->st_mode & 07777) == -1 && errno != EEXIST)
+		/* Writable by us while we fill it: its mode is set at the end. */
+		if (mkdir(to, (st->st_mode & 07777) | S_IRWXU) == -1 && errno != EEXIST)
 			die_errno(NULL, "mkdir(\"%s\")", to);
+		copy_user_xattrs(from, to);
 		if ((dir = opendir(from)) == NULL) {
 			/* Without root, a directory we may not read stays empty. */
 			if (errno != EACCES)
@@ -166,15 +205,22 @@ static void copy_entry(const char *from, const char *to, const struct stat *st,
 		if (symlink(link, to) == -1)
 			die_errno(NULL, "symlink(\"%s\")", to);
 	} else if (S_ISREG(st->st_mode)) {
-		if (copy_file(from, to, st->st_mode) == -1) {
+		/* Writable by us until its xattrs are on: its mode is set at the end. */
+		if (copy_file(from, to, st->st_mode | S_IRUSR | S_IWUSR) == -1) {
 			/* Without root, a file we may not read stays out of the container. */
 			if (errno != EACCES)
 				die_errno(NULL, "copy \"%s\" to \"%s\"", from, to);
 			trace("left out \"%s\": %s", from, strerror(errno));
 			return;
 		}
+		copy_user_xattrs(from, to);
+	} else if (S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0)) {
+		/* overlayfs's whiteout: a 0:0 character device, which the kernel
+		 * lets anyone make (Linux 5.8+), unlike every other device. */
+		if (mknod(to, S_IFCHR | (st->st_mode & 07777), makedev(0, 0)) == -1)
+			die_errno(NULL, "mknod(\"%s\", S_IFCHR, 0:0) for a whiteout", to);
 	} else {
-		return; /* devices, fifos, sockets: not in an image */
+		return; /* other devices, fifos, sockets: not in an image */
 	}
 	if (lchown(to, shifted(st->st_uid, shift->uids), shifted(st->st_gid, shift->gids)) == -1)
 		die_errno(NULL, "lchown(\"%s\")", to);

@@ -137,7 +137,9 @@ void user_switch(const char *spec)
 	/* The groups first: once the uid is not 0, we may no longer change them. */
 	/* (Rootless, setgroups is denied: root staying root needs none.) */
 	if (setgroups((size_t)ngroups, groups) == -1 && !(errno == EPERM && uid == 0 && gid == 0))
-		die_errno(NULL, "setgroups(%d groups) for user %s", ngroups, quote(spec));
+		die_errno(errno == EPERM ? "a user namespace made without root maps only your own ID, "
+					   "as 0, and denies setgroups: run as root, or -u 0" : NULL,
+			  "setgroups(%d groups) for user %s", ngroups, quote(spec));
 	if (setgid(gid) == -1)
 		die_errno(errno == EINVAL ? "the user namespace maps only root: run as root, or "
 					   "--userns-remap" : NULL, "setgid(%u) for user %s", gid, quote(spec));

@@ -7,6 +7,8 @@
 #   steps/tools/demo.sh --list         the sections, with their titles
 #   PAUSE=1   wait for Enter before each command (read from the terminal; none: no wait)
 #   NO_COLOR=1  no bold (there is none either when the output is not a terminal)
+#   STEPBOX_OFFLINE=1  no network: the images section never tries to pull
+#   DEMO_RUNS=N  time N runs of each command, not 50 (an emulated VM is slow)
 #
 # It must never abort or hang in front of a class: every command runs under a
 # time limit, a failing one is shown with its status and the demo goes on,
@@ -35,6 +37,7 @@ sections=(
 	"06|06-userns — root inside, not root outside"
 	"07|07-cgroups — limits: memory, CPU time, processes"
 	"08|08-full-container — a runtime: run -d, ps, logs, exec, -p, -v, stop, rm"
+	"img|images — the course's example: docker run -d -p 8080:80 nginx"
 	"vm|boot vs process — how long does a container take, next to a VM?"
 )
 
@@ -266,7 +269,8 @@ get_page() {   # HOST PORT
 		page=$(limited 3 bash -c 'exec 3<>"/dev/tcp/$1/$2" &&
 			printf "GET / HTTP/1.0\r\n\r\n" >&3 && cat <&3' _ "$1" "$2" 2>/dev/null)
 		if [[ $page == *'<h1>'* ]]; then
-			sed -n '/<h1>/p' <<<"$page" | fit
+			# The server's name, when it says it (nginx does), and the heading.
+			tr -d '\r' <<<"$page" | sed -n '/^Server:/p; /<h1>/p' | fit
 			return 0
 		fi
 		sleep 0.5
@@ -276,10 +280,12 @@ get_page() {   # HOST PORT
 }
 
 # The demo's own containers (step 08) and files go on every way out: the end,
-# a failure, Ctrl-C, SIGTERM.
+# a failure, Ctrl-C, SIGTERM. The images it loads or pulls go to a store of
+# its own, in $tmp: the host's /var/lib/stepbox is not touched.
 tmp=$(mktemp -d -t stepbox-demo.XXXXXX)
+export STEPBOX_STORE=$tmp/store
 vol=''
-demo_containers=(demo-web demo-web2)
+demo_containers=(demo-web demo-web2 demo-nginx)
 cleanup() {
 	stop_background
 	if [ -e "$tmp/ran-08" ]; then
@@ -445,11 +451,65 @@ section_08() {
 	show_ps -a
 }
 
-# Median time of 50 runs of a command, as a table row. LABEL CMD [ARG...]
+# Does a registry answer? A TCP connection within 3 s (no pull yet); never
+# with STEPBOX_OFFLINE=1 (the tests, a lecture hall without network).
+registry_answers() {
+	[ -z "${STEPBOX_OFFLINE:-}" ] || return 1
+	limited 3 bash -c 'exec 3<>/dev/tcp/registry-1.docker.io/443' 2>/dev/null
+}
+
+# The lecture's nginx: pulled when skopeo and the network are there; else
+# Debian's nginx from the archive of make nginx-image (made now, without the
+# network, if its .deb was kept); else the built-in web image. Sets image.
+image=''
+nginx_image() {
+	local archive=build/archives/nginx.tar
+	if command -v skopeo >/dev/null && registry_answers; then
+		say "pull: skopeo fetches the image from the registry, load unpacks its layers"
+		show "$box" pull nginx:alpine
+		if grep -q '^Loaded image' "$tmp/last"; then
+			image=nginx:alpine
+			return 0
+		fi
+	fi
+	if [ ! -f "$archive" ]; then
+		NGINX_OFFLINE=1 quietly steps/tools/make-nginx-image.sh "$rootfs" "$archive"
+	fi
+	if [ -f "$archive" ]; then
+		say "no registry here: the distribution's nginx, saved as docker save writes it (make nginx-image)"
+		show "$box" load -i "$archive"
+		image=$(sed -n 's/^Loaded image: \(stepbox\/nginx:.*\)/\1/p' "$tmp/last")
+		[ -z "$image" ] || return 0
+	fi
+	say "no registry and no nginx archive (make nginx-image makes one): the built-in web image"
+	image=web
+}
+
+section_img() {
+	local port
+	port=$(free_port)
+	docker_says "docker run -d -p 8080:80 nginx — docker pulls the image first, then runs it"
+	touch "$tmp/ran-08"
+	quietly "$box" rm -f demo-nginx
+	nginx_image
+	show "$box" images
+	show "$box" run -d --name demo-nginx -p "127.0.0.1:$port:80" "$image"
+	get_page 127.0.0.1 "$port"
+	show_ps
+	say "what the image's config gave the container: its command and its port"
+	prompt "$(quoted "$box" inspect demo-nginx) | grep -E '\"(Image|Cmd|ExposedPorts|Pid)\"'"
+	limited "$limit" "$box" inspect demo-nginx </dev/null 2>&1 |
+		to_the_end grep -E '"(Image|Cmd|ExposedPorts|Pid)"' | to_the_end fit
+	report "${PIPESTATUS[0]}" 0 "$limit"
+	show "$box" rm -f demo-nginx
+}
+
+# Median time of $runs runs of a command, as a table row. LABEL CMD [ARG...]
+runs=${DEMO_RUNS:-50}
 measure() {
 	local label=$1 out
 	shift
-	if out=$(limited "$limit" build/timeit -n 50 "$label" "$@" 2>&1); then
+	if out=$(limited "$limit" build/timeit -n "$runs" "$label" "$@" 2>&1); then
 		awk '{ printf "%-18s %8.2f ms\n", $1, $2 }' <<<"$out"
 	else
 		printf '%s\n' "$out" | fit
@@ -461,7 +521,7 @@ measure() {
 section_vm() {
 	local vm status=0
 	docker_says "time docker run --rm busybox true (dockerd and containerd add their own time)"
-	say "median of 50 runs of /bin/true, start to exit (make bench for every step):"
+	say "median of $runs runs of /bin/true, start to exit (make bench for every step):"
 	wait_for_enter
 	measure "fork+exec" /bin/true
 	measure 04-mount-overlay build/04-mount-overlay "$rootfs" /bin/true

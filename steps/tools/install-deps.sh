@@ -37,6 +37,12 @@ if [ "${1:-}" != demo ] && [ "${1:-}" != lab ]; then
 	command -v python3 >/dev/null || need+=(python3)
 	# tests/08-images.bats: a real client loads what `save` writes (offline).
 	command -v podman >/dev/null || need+=(podman)
+	# ... and runs Debian's nginx: make-nginx-image.sh takes the .deb apart
+	# (apt-get download, dpkg-deb) and its libraries by ldd (libc-bin).
+	command -v dpkg-deb >/dev/null || need+=(dpkg)
+	command -v ldd >/dev/null || need+=(libc-bin)
+	command -v ss >/dev/null || need+=(iproute2)
+	command -v setfattr >/dev/null || need+=(attr)
 	# tests/oci.bats: docker (on its own containerd), ctr and podman drive the
 	# OCI runtime, each with a private daemon started by the suite.
 	command -v dockerd >/dev/null || need+=(docker.io)

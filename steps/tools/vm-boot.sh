@@ -58,7 +58,8 @@ aarch64)
 	echo "vm-boot: boots x86_64 and aarch64 guests only; this machine is $(uname -m)" >&2
 	exit 2 ;;
 esac
-kernel=${VM_KERNEL:-$(find /boot -maxdepth 1 -name 'vmlinuz-*' 2>/dev/null | sort -V | tail -n1)}
+# (No /boot at all is "no kernel", not a failure of find: exit 2 below.)
+kernel=${VM_KERNEL:-$( { find /boot -maxdepth 1 -name 'vmlinuz-*' 2>/dev/null || true; } | sort -V | tail -n1)}
 if ! command -v "$qemu" >/dev/null; then
 	echo "vm-boot: no $qemu here (make bench or make compare installs it)" >&2
 	exit 2

@@ -19,8 +19,9 @@ suites="$*"
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 
-mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,tmp,run,root,lib/modules}
-chmod 1777 "$root/tmp"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,tmp,var/tmp,run,root,lib/modules}
+# (/var/tmp: podman and skopeo put their temporary files there.)
+chmod 1777 "$root/tmp" "$root/var/tmp"
 
 # busybox: the first init, and the applets the suites do not get from the host.
 bb=/bin/busybox
@@ -50,7 +51,7 @@ for tool in bash env cat ls grep sed awk sort uniq head tail cut tr wc seq sleep
 	find readlink mktemp md5sum timeout id ps pgrep pkill setpriv unshare ip mkdir rm \
 	cp mv touch chmod date basename dirname nproc tee xargs realpath true false \
 	printf kill lsns findmnt rmdir ln mount umount nl flock uname chown useradd userdel \
-	nsenter sysctl script tar sha256sum comm tac ${VM_TOOLS:-}; do
+	nsenter sysctl script tar sha256sum comm tac ss gzip zstd getfattr setfattr setsid du ${VM_TOOLS:-}; do
 	add_binary "$tool"
 done
 # podman and conmon, for the podman tests of oci.bats, when the host has them
@@ -68,6 +69,8 @@ if command -v podman >/dev/null && command -v conmon >/dev/null; then
 	fi
 fi
 ln -sf /usr/bin/bash "$root/bin/bash"
+# /bin/true by its full path (the demo times it).
+ln -sf /usr/bin/true "$root/bin/true"
 # python3 and its standard library, as /usr/bin/python3 and /usr/lib/python3.N
 # (tests/08-runtime.bats edits config.json with it): the distribution's, else
 # the one on PATH (the executable finds its library from where it is).
@@ -128,8 +131,13 @@ printf 'UID_MIN 1000\nUID_MAX 60000\nGID_MIN 1000\nGID_MAX 60000\n' >"$root/etc/
 mkdir -p "$root/stepbox/tests"
 # -x: not into what a running test may have mounted under build/ (a proc in the image).
 cp -ax build "$root/stepbox/build"
-rm -rf "$root/stepbox/build/vm" "$root/stepbox/build/asan"
-cp tests/helpers.bash tests/oci-clients.bash tests/run.sh tests/security-table.sh tests/security.expected "$root/stepbox/tests/"
+rm -rf "$root/stepbox/build/vm" "$root/stepbox/build/asan" "$root/stepbox/build/archives/nginx-deb"
+cp tests/helpers.bash tests/oci-clients.bash tests/run.sh tests/security-table.sh tests/security.expected \
+	tests/make-images.sh tests/make-archives.sh "$root/stepbox/tests/"
+# The demo and what it calls (tests/demo.bats runs it; no qemu here: it says so).
+mkdir -p "$root/stepbox/steps/tools"
+cp steps/tools/*.sh "$root/stepbox/steps/tools/"
+cp Makefile "$root/stepbox/"   # the host file 01's escape demo reaches
 for suite in $suites; do
 	cp "$suite" "$root/stepbox/tests/"
 done

@@ -21,7 +21,7 @@ cd "$(dirname "$0")/../.."
 suites=${VM_SUITES:-tests/01-chroot.bats tests/02-pid-ns.bats tests/03-uts.bats \
 	tests/04-mount-overlay.bats tests/05-netns.bats tests/06-userns.bats \
 	tests/07-cgroups.bats tests/08-full-container.bats tests/08-volumes.bats tests/08-network.bats \
-	tests/08-runtime.bats tests/oci.bats \
+	tests/08-runtime.bats tests/08-images.bats tests/08-layers.bats tests/oci.bats \
 	tests/badinput.bats \
 	tests/cleanup.bats \
 	tests/hostile.bats tests/security.bats tests/faults.bats}
@@ -66,6 +66,10 @@ fi
 kver=${kernel#/boot/vmlinuz-}
 [ -d "/lib/modules/$kver" ] || fail "no modules for $kver in /lib/modules"
 
+# tests/08-images.bats and the lecture's capture run Debian's nginx from
+# build/archives/nginx.tar: make it if it can be made (else that test skips).
+[ -f build/archives/nginx.tar ] ||
+	steps/tools/make-nginx-image.sh build/rootfs build/archives/nginx.tar || true
 # shellcheck disable=SC2086  # one word per suite
 VM_CAPTURE=$capture tests/vm/build-initramfs.sh "$kver" "$out/initramfs.cpio.gz" $suites
 
