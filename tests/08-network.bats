@@ -193,6 +193,11 @@ nothing_created() {
 		sleep 0.1
 	done
 	[ "$(cat "$BATS_TEST_TMPDIR/client")" = 'closed 0' ]
+	# The relay may still be on its way out when the client sees the close.
+	for _ in $(seq 50); do
+		pgrep stepbox-proxy >/dev/null || break
+		sleep 0.1
+	done
 	[ -z "$(pgrep stepbox-proxy || true)" ]
 }
 

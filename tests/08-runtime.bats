@@ -525,7 +525,8 @@ assert sorted(j) == sorted([int(args[1]), int(args[2])]), j
 }
 
 @test "08-runtime: pause freezes every process (state paused, freezer on), resume thaws them" {
-	run_container pz "c['process']['args'] = ['sh', '-c', 'i=0; while :; do i=\$((i+1)); echo \$i > /run/count; sleep 0.02; done']"
+	# count.new, then mv: a reader never finds the file empty half-way.
+	run_container pz "c['process']['args'] = ['sh', '-c', 'i=0; while :; do i=\$((i+1)); echo \$i > /run/count.new; mv /run/count.new /run/count; sleep 0.02; done']"
 	pid=$(state_of pz pid)
 	wait_file "$HOSTDIR/count"
 	run rt pause pz
