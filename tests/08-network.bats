@@ -263,5 +263,5 @@ nothing_created() {
 	[[ "$output" == *"no free address left on the bridge's subnet 10.126.0.1/29: stop some containers"* ]]
 	run $B ps -a
 	[[ "$output" != *full6* ]]
-	[ "$(ls "$STATE" | wc -l)" -eq 5 ]
+	[ "$(find "$STATE" -mindepth 1 -maxdepth 1 | wc -l)" -eq 5 ]
 }
