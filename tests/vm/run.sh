@@ -31,7 +31,7 @@ arm64 | aarch64) arch=arm64 lane=test-arm64 out=build/vm-arm64 ;;
 esac
 
 # Every suite but lint (it needs git, shellcheck and a compiler). On arm64,
-# where TCG emulates every instruction (11 minutes here), each step's own
+# where TCG emulates every instruction (10-15 minutes here), each step's own
 # suite (08: its basic one, which applies Docker's default seccomp profile on
 # every run) and the seccomp suite: the profile compiled for aarch64's
 # numbers and AUDIT_ARCH, checked from outside and in 08's containers.
