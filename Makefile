@@ -4,6 +4,8 @@
 #   make test         build, then run the bats suites (as root)
 #   make test STEP=NN only step NN's suites (e.g. 05: tests/05-netns.bats)
 #   make test-vm      the suites in a qemu VM with cgroup v2 only (as root)
+#   make test-arm64   steps 01-08's suites on aarch64: make cross, Debian's arm64
+#                     kernel and userland under qemu-system-aarch64 (as root)
 #   make demo         build, then walk through the steps (as root)
 #   make bench        build, then time /bin/true under every step (as root)
 #   make compare      build, then a VM boot against a container, one table (as root)
@@ -50,7 +52,7 @@ TOOLS     := $(BUILD)/probe $(BUILD)/timeit $(BUILD)/throughput $(BUILD)/unpack-
 ROOTFS    := $(BUILD)/.rootfs-stamp
 
 .PHONY: all steps rootfs nginx-image deps test test-vm demo bench compare diff doctor lint clean \
-	exercise check solution cross
+	exercise check solution cross test-arm64
 all: steps $(TOOLS) rootfs
 steps: $(STEP_BINS)
 rootfs: $(ROOTFS)
@@ -200,12 +202,12 @@ lint:
 
 # arm64, for Apple-silicon laptops: the same code cross-built with
 # Debian's gcc-aarch64-linux-gnu, warnings as errors (CI runs it before the
-# tests). It builds; it does not run here.
+# tests); make test-arm64 runs it under qemu-system-aarch64.
 CROSS ?= aarch64-linux-gnu-
 cross:
 	$(MAKE) -s BUILD=$(BUILD)/aarch64 CC=$(CROSS)gcc AR=$(CROSS)ar WERROR=1 \
 		steps $(BUILD)/aarch64/probe $(BUILD)/aarch64/timeit $(BUILD)/aarch64/throughput \
-		$(BUILD)/aarch64/unpack-layer $(BUILD)/aarch64/json-check
+		$(BUILD)/aarch64/unpack-layer $(BUILD)/aarch64/json-check $(BUILD)/aarch64/seccomp-check
 	@echo "aarch64: $(notdir $(STEP_BINS)) built in $(BUILD)/aarch64"
 
 clean:
@@ -216,3 +218,9 @@ clean:
 # The cgroup v2 lane: the suites inside a qemu VM whose only cgroup tree is v2.
 test-vm: all
 	tests/vm/run.sh
+
+# The arm64 lane: the cross-built steps on Debian's arm64 kernel, emulated.
+# It installs the cross compiler and qemu-system-arm, runs make cross and
+# fetches the arm64 kernel and userland itself (tests/vm/fetch-arm64.sh).
+test-arm64:
+	VM_ARCH=arm64 tests/vm/run.sh

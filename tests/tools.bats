@@ -125,7 +125,7 @@ setup() {
 	command -v aarch64-linux-gnu-gcc >/dev/null || skip "gcc-aarch64-linux-gnu is not installed (steps/tools/install-deps.sh installs it)"
 	run make -s cross BUILD="$BATS_TEST_TMPDIR/b"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
-	for bin in steps/0[1-9]-* probe timeit throughput; do
+	for bin in steps/0[1-9]-* probe timeit throughput seccomp-check; do
 		f=$BATS_TEST_TMPDIR/b/aarch64/$(basename "$bin")
 		# e_machine, two bytes at offset 18 of the ELF header: 183 is EM_AARCH64.
 		[ "$(od -An -tu2 -j18 -N2 "$f" | tr -d ' ')" = 183 ] || { echo "$f is not aarch64"; false; }

@@ -6,6 +6,15 @@
 #
 #   tests/vm/build-initramfs.sh KERNEL_VERSION OUTPUT.cpio.gz SUITE...
 #
+# The arm64 lane (run.sh with VM_ARCH=arm64) sets VM_SYSROOT, a tree of
+# unpacked arm64 .debs (fetch-arm64.sh): busybox, the tools, their libraries
+# and the kernel's modules come from there, found by the ELF files' own
+# NEEDED entries (readelf: ldd cannot run a foreign binary), and VM_BUILD,
+# the cross-built steps (build/aarch64), goes in as the project's build/.
+# That build has no image: stage2 makes it in the VM, with build-rootfs.sh
+# and the arm64 busybox, as make does on an arm64 machine. bats is shell
+# scripts: the host's copy serves every architecture.
+#
 # With VM_CAPTURE=SCRIPT (see run.sh) the script goes in as /stepbox/capture.sh,
 # with the binaries VM_TOOLS names and the modules VM_MODULES names.
 set -euo pipefail
@@ -16,6 +25,9 @@ output=${2:?usage: build-initramfs.sh KERNEL_VERSION OUTPUT SUITE...}
 shift 2
 suites="$*"
 
+sysroot=${VM_SYSROOT:-}
+build=${VM_BUILD:-build}
+
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 
@@ -24,8 +36,13 @@ mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,tmp,var/t
 chmod 1777 "$root/tmp" "$root/var/tmp"
 
 # busybox: the first init, and the applets the suites do not get from the host.
-bb=/bin/busybox
-if ! [ -x "$bb" ] || ldd "$bb" >/dev/null 2>&1; then
+bb=$sysroot/bin/busybox
+if [ -n "$sysroot" ]; then
+	if ! [ -x "$bb" ] || readelf -l "$bb" | grep -q 'program interpreter'; then
+		echo "build-initramfs: no static busybox in $sysroot (package busybox-static)" >&2
+		exit 1
+	fi
+elif ! [ -x "$bb" ] || ldd "$bb" >/dev/null 2>&1; then
 	echo "build-initramfs: a static busybox is needed (apt-get install busybox-static)" >&2
 	exit 1
 fi
@@ -34,9 +51,61 @@ for applet in sh mount umount mkdir switch_root poweroff insmod hostname ping cp
 	ln -sf busybox "$root/bin/$applet"
 done
 
+# In the sysroot: PATH's file $1 (a symlink's target read inside the tree).
+sysroot_file() {
+	local path=$1 dir link
+	for _ in 1 2 3 4 5 6 7 8; do
+		[ -L "$sysroot$path" ] || break
+		link=$(readlink "$sysroot$path")
+		case $link in
+		/*) path=$link ;;
+		*) dir=${path%/*}; path=$dir/$link ;;
+		esac
+	done
+	[ -f "$sysroot$path" ] && echo "$path"
+}
+
+# The sysroot's binary $1 and, by their NEEDED entries, every library it
+# loads (and theirs), at the same paths, and its loader.
+add_sysroot_binary() {
+	local name=$1 dir src='' lib
+	case $name in awk) name=mawk ;; esac   # an alternatives link, made by dpkg
+	for dir in /usr/bin /bin /usr/sbin /sbin; do
+		src=$(sysroot_file "$dir/$name") && break
+	done
+	[ -n "$src" ] || { echo "build-initramfs: $1 not found in $sysroot" >&2; exit 1; }
+	cp "$sysroot$src" "$root/usr/bin/$1"
+	add_sysroot_libraries "$sysroot$src"
+}
+add_sysroot_libraries() {   # ELF_FILE
+	local needed lib dir found
+	for lib in $(readelf -l "$1" 2>/dev/null | sed -n 's/.*program interpreter: \(.*\)]$/\1/p'); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$sysroot$lib" "$root$lib"
+	done
+	for needed in $(readelf -d "$1" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
+		found=
+		for dir in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu; do
+			[ -e "$sysroot$dir/$needed" ] || continue
+			found=$dir/$needed
+			break
+		done
+		[ -n "$found" ] || { echo "build-initramfs: $1 needs $needed: not in $sysroot" >&2; exit 1; }
+		[ -e "$root$found" ] && continue
+		mkdir -p "$root$(dirname "$found")"
+		cp -L "$sysroot$found" "$root$found"
+		add_sysroot_libraries "$sysroot$found"
+	done
+}
+
 # A host binary and the libraries it loads, at the same paths.
 add_binary() {
 	local src lib
+	if [ -n "$sysroot" ]; then
+		add_sysroot_binary "$1"
+		return
+	fi
 	src=$(type -P "$1") || { echo "build-initramfs: $1 not found" >&2; exit 1; }
 	src=$(readlink -f "$src")
 	mkdir -p "$root/usr/bin"
@@ -47,11 +116,15 @@ add_binary() {
 		cp -L "$lib" "$root$lib"
 	done
 }
+# The x86 lane's image suites (08-images, 08-layers) unpack layers and read
+# xattrs; in the arm64 lane build-rootfs.sh makes the image with install.
+extra_tools="gzip zstd getfattr setfattr"
+[ -z "$sysroot" ] || extra_tools=install
 for tool in bash env cat ls grep sed awk sort uniq head tail cut tr wc seq sleep stat \
 	find readlink mktemp md5sum timeout id ps pgrep pkill setpriv unshare ip mkdir rm \
 	cp mv touch chmod date basename dirname nproc tee xargs realpath true false \
 	printf kill lsns findmnt rmdir ln mount umount nl flock uname chown useradd userdel \
-	nsenter sysctl script tar sha256sum comm tac ss gzip zstd getfattr setfattr setsid du ${VM_TOOLS:-}; do
+	nsenter sysctl script tar sha256sum comm tac ss setsid du $extra_tools ${VM_TOOLS:-}; do
 	add_binary "$tool"
 done
 # podman and conmon, for the podman tests of oci.bats, when the host has them
@@ -59,7 +132,7 @@ done
 # (netavark, CNI plugins); podman import needs a signature policy, and the
 # runtime gets podman's seccomp profile as on the host. dockerd and containerd
 # stay out (some 200 MB): their tests skip in the VM.
-if command -v podman >/dev/null && command -v conmon >/dev/null; then
+if [ -z "$sysroot" ] && command -v podman >/dev/null && command -v conmon >/dev/null; then
 	add_binary podman
 	add_binary conmon
 	mkdir -p "$root/etc/containers" "$root/usr/share/containers"
@@ -73,21 +146,24 @@ ln -sf /usr/bin/bash "$root/bin/bash"
 ln -sf /usr/bin/true "$root/bin/true"
 # python3 and its standard library, as /usr/bin/python3 and /usr/lib/python3.N
 # (tests/08-runtime.bats edits config.json with it): the distribution's, else
-# the one on PATH (the executable finds its library from where it is).
-py=/usr/bin/python3
-[ -x "$py" ] || py=$(python3 -c 'import sys; print(sys.executable)')
-py=$(readlink -f "$py")
-pylib=$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
-cp "$py" "$root/usr/bin/python3"
-for lib in $(ldd "$py" 2>/dev/null | grep -o '/[^ ]*'); do
-	[ -e "$root$lib" ] && continue
-	mkdir -p "$root$(dirname "$lib")"
-	cp -L "$lib" "$root$lib"
-done
-mkdir -p "$root/usr/lib/$(basename "$pylib")"
-tar -C "$pylib" -c --exclude=test --exclude=tests --exclude=idlelib --exclude=tkinter \
-	--exclude=ensurepip --exclude=pydoc_data --exclude=lib2to3 --exclude=site-packages \
-	--exclude=dist-packages --exclude='config-*' . | tar -x -C "$root/usr/lib/$(basename "$pylib")"
+# the one on PATH (the executable finds its library from where it is). Not in
+# the arm64 lane, whose suites (01-08's basic ones) do not call it.
+if [ -z "$sysroot" ]; then
+	py=/usr/bin/python3
+	[ -x "$py" ] || py=$(python3 -c 'import sys; print(sys.executable)')
+	py=$(readlink -f "$py")
+	pylib=$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
+	cp "$py" "$root/usr/bin/python3"
+	for lib in $(ldd "$py" 2>/dev/null | grep -o '/[^ ]*'); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+	mkdir -p "$root/usr/lib/$(basename "$pylib")"
+	tar -C "$pylib" -c --exclude=test --exclude=tests --exclude=idlelib --exclude=tkinter \
+		--exclude=ensurepip --exclude=pydoc_data --exclude=lib2to3 --exclude=site-packages \
+		--exclude=dist-packages --exclude='config-*' . | tar -x -C "$root/usr/lib/$(basename "$pylib")"
+fi
 # The terminal descriptions (ncurses-base), without which pstree, top and
 # the like refuse to start.
 [ -d /lib/terminfo ] && cp -a /lib/terminfo "$root/lib/"
@@ -109,8 +185,8 @@ for mod in kernel/fs/overlayfs/overlay.ko kernel/drivers/net/veth.ko kernel/net/
 	kernel/drivers/virtio/virtio_pci_legacy_dev.ko kernel/drivers/virtio/virtio_pci_modern_dev.ko \
 	kernel/drivers/virtio/virtio_pci.ko kernel/drivers/block/virtio_blk.ko; do
 	n=$((n + 1))
-	if [ -e "/lib/modules/$kver/$mod" ]; then
-		cp "/lib/modules/$kver/$mod" "$root/lib/modules/$n-$(basename "$mod")"
+	if [ -e "$sysroot/lib/modules/$kver/$mod" ]; then
+		cp "$sysroot/lib/modules/$kver/$mod" "$root/lib/modules/$n-$(basename "$mod")"
 	fi
 done
 
@@ -129,9 +205,18 @@ printf 'UID_MIN 1000\nUID_MAX 60000\nGID_MIN 1000\nGID_MAX 60000\n' >"$root/etc/
 
 # The project: what the suites run and read.
 mkdir -p "$root/stepbox/tests"
-# -x: not into what a running test may have mounted under build/ (a proc in the image).
-cp -ax build "$root/stepbox/build"
-rm -rf "$root/stepbox/build/vm" "$root/stepbox/build/asan" "$root/stepbox/build/archives/nginx-deb"
+# --one-file-system: not into what a running test may have mounted under
+# build/ (a proc in the image); nor the other lanes' builds and downloads.
+mkdir -p "$root/stepbox/build"
+tar -C "$build" --one-file-system --exclude=./vm --exclude=./vm-arm64 --exclude=./asan \
+	--exclude=./aarch64 --exclude=./arm64 --exclude=./archives/nginx-deb -cf - . |
+	tar -C "$root/stepbox/build" -xf -
+if [ -n "$sysroot" ]; then
+	# The cross build's objects stay out; build-rootfs.sh makes the image.
+	rm -rf "$root/stepbox/build/lib" "$root/stepbox/build/gen" "$root/stepbox/build/libstepbox.a"
+	mkdir -p "$root/stepbox/steps/00-rootfs"
+	cp steps/00-rootfs/build-rootfs.sh "$root/stepbox/steps/00-rootfs/"
+fi
 cp tests/helpers.bash tests/oci-clients.bash tests/run.sh tests/security-table.sh tests/security.expected \
 	tests/make-images.sh tests/make-archives.sh "$root/stepbox/tests/"
 # The demo and what it calls (tests/demo.bats runs it; no qemu here: it says so).
@@ -146,7 +231,7 @@ if [ -n "${VM_CAPTURE:-}" ]; then
 	cp "$VM_CAPTURE" "$root/stepbox/capture.sh"
 	mkdir -p "$root/lib/modules/extra"
 	for mod in ${VM_MODULES:-}; do
-		cp "/lib/modules/$kver/$mod" "$root/lib/modules/extra/"
+		cp "$sysroot/lib/modules/$kver/$mod" "$root/lib/modules/extra/"
 	done
 fi
 
@@ -156,5 +241,12 @@ chmod 755 "$root/init" "$root/stage2"
 echo "$suites" >"$root/stepbox/suites"
 
 mkdir -p "$(dirname "$output")"
-(cd "$root" && find . | "$root/bin/busybox" cpio -o -H newc 2>/dev/null) | gzip -1 >"$output"
+# The archive is written here: by the image's busybox, or (a foreign one)
+# by this host's cpio.
+pack=("$root/bin/busybox" cpio -o -H newc)
+if [ -n "$sysroot" ]; then
+	pack=(cpio -o -H newc)
+	command -v cpio >/dev/null || pack=(busybox cpio -o -H newc)
+fi
+(cd "$root" && find . | "${pack[@]}" 2>/dev/null) | gzip -1 >"$output"
 echo "initramfs: $output ($(du -h "$output" | cut -f1))"
