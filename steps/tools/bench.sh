@@ -147,17 +147,22 @@ if { command -v dockerd && command -v containerd || command -v podman; } >/dev/n
 	. tests/helpers.bash
 	# shellcheck source=tests/oci-clients.bash
 	. tests/oci-clients.bash
+	# The client command in OCI_ARGV joins the plan as LABEL if it runs here;
+	# if not, the notes say why (WHAT, and its last line of errors).
+	plan_client() {
+		if "${OCI_ARGV[@]}" >/dev/null 2>"$work/client.err"; then
+			echo "$1  ${OCI_ARGV[*]}" >>"$work/plan"
+		else
+			notes+=("$2: not measured: $(grep -v '^$' "$work/client.err" | tail -n1)")
+		fi
+	}
 	oci_begin
 	oci_start docker
 	oci_start podman
 	if [ -e "$OCI_DIR/docker.ready" ]; then
 		for rt in stepbox runc; do
 			oci_argv docker run --rm --runtime "$rt" --network none "$OCI_IMAGE" /bin/true
-			if "${OCI_ARGV[@]}" >/dev/null 2>"$work/client.err"; then
-				echo "docker-run($rt)  ${OCI_ARGV[*]}" >>"$work/plan"
-			else
-				notes+=("docker run --runtime $rt: not measured: $(head -n1 "$work/client.err")")
-			fi
+			plan_client "docker-run($rt)" "docker run --runtime $rt"
 		done
 	else
 		notes+=("docker: not measured: the private dockerd did not start ($(tail -n1 "$OCI_DIR/docker.log" 2>/dev/null))")
@@ -166,11 +171,7 @@ if { command -v dockerd && command -v containerd || command -v podman; } >/dev/n
 		for rt in "$PWD/$build/08-runtime" crun runc; do
 			command -v "$rt" >/dev/null || continue
 			OCI_RUNTIME=$(command -v "$rt") oci_argv podman run --rm --network none "$OCI_IMAGE" /bin/true
-			if "${OCI_ARGV[@]}" >/dev/null 2>"$work/client.err"; then
-				echo "podman(${rt##*/})  ${OCI_ARGV[*]}" >>"$work/plan"
-			else
-				notes+=("podman --runtime ${rt##*/}: not measured: $(grep -v '^$' "$work/client.err" | tail -n1)")
-			fi
+			plan_client "podman(${rt##*/})" "podman --runtime ${rt##*/}"
 		done
 	else
 		notes+=("podman: not measured: its set-up failed ($(tail -n1 "$OCI_DIR/podman.log" 2>/dev/null))")
