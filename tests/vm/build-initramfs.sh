@@ -99,9 +99,19 @@ add_sysroot_libraries() {   # ELF_FILE
 	done
 }
 
+# The shared libraries host binary $1 needs (as ldd lists them), into the image.
+copy_libraries_of() {
+	local lib
+	for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*'); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
 # A host binary and the libraries it loads, at the same paths.
 add_binary() {
-	local src lib
+	local src
 	if [ -n "$sysroot" ]; then
 		add_sysroot_binary "$1"
 		return
@@ -110,11 +120,7 @@ add_binary() {
 	src=$(readlink -f "$src")
 	mkdir -p "$root/usr/bin"
 	cp "$src" "$root/usr/bin/$1"
-	for lib in $(ldd "$src" 2>/dev/null | grep -o '/[^ ]*'); do
-		[ -e "$root$lib" ] && continue
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
-	done
+	copy_libraries_of "$src"
 }
 # The x86 lane's image suites (08-images, 08-layers) unpack layers and read
 # xattrs; in the arm64 lane build-rootfs.sh makes the image with install.
@@ -154,11 +160,7 @@ if [ -z "$sysroot" ]; then
 	py=$(readlink -f "$py")
 	pylib=$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
 	cp "$py" "$root/usr/bin/python3"
-	for lib in $(ldd "$py" 2>/dev/null | grep -o '/[^ ]*'); do
-		[ -e "$root$lib" ] && continue
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
-	done
+	copy_libraries_of "$py"
 	mkdir -p "$root/usr/lib/$(basename "$pylib")"
 	tar -C "$pylib" -c --exclude=test --exclude=tests --exclude=idlelib --exclude=tkinter \
 		--exclude=ensurepip --exclude=pydoc_data --exclude=lib2to3 --exclude=site-packages \
