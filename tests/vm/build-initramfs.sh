@@ -6,8 +6,9 @@
 #
 #   tests/vm/build-initramfs.sh KERNEL_VERSION OUTPUT.cpio.gz SUITE...
 #
-# With VM_CAPTURE=SCRIPT (see run.sh) the script goes in as /stepbox/capture.sh,
-# with the binaries VM_TOOLS names and the modules VM_MODULES names.
+# With VM_CAPTURE=SCRIPT (see run.sh) the script goes in as /stepbox/capture.sh;
+# the binaries VM_TOOLS names and the modules VM_MODULES names go in always,
+# beside what tests/vm/capture-notes.sh needs (tests/captures.bats runs it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -51,7 +52,8 @@ for tool in bash env cat ls grep sed awk sort uniq head tail cut tr wc seq sleep
 	find readlink mktemp md5sum timeout id ps pgrep pkill setpriv unshare ip mkdir rm \
 	cp mv touch chmod date basename dirname nproc tee xargs realpath true false \
 	printf kill lsns findmnt rmdir ln mount umount nl flock uname chown useradd userdel \
-	nsenter sysctl script tar sha256sum comm tac ss gzip zstd getfattr setfattr setsid du ${VM_TOOLS:-}; do
+	nsenter sysctl script tar sha256sum comm tac ss gzip zstd getfattr setfattr setsid du \
+	ipcmk ipcs ipcrm pstree lsblk strace ${VM_TOOLS:-}; do
 	add_binary "$tool"
 done
 # podman and conmon, for the podman tests of oci.bats, when the host has them
@@ -142,12 +144,22 @@ for suite in $suites; do
 	cp "$suite" "$root/stepbox/tests/"
 done
 
+# What tests/vm/capture-notes.sh needs besides the tools above (ipcmk …
+# strace): a RAM disk with ext4 for its io.max section, in
+# /lib/modules/extra/ for it to insmod; VM_MODULES adds more. Its
+# reference and the notes go in too, for tests/captures.bats.
+mkdir -p "$root/lib/modules/extra"
+for mod in kernel/drivers/block/brd.ko kernel/lib/crc16.ko kernel/crypto/crc32c_generic.ko \
+	kernel/fs/mbcache.ko kernel/fs/jbd2/jbd2.ko kernel/fs/ext4/ext4.ko ${VM_MODULES:-}; do
+	if [ -e "/lib/modules/$kver/$mod" ]; then
+		cp "/lib/modules/$kver/$mod" "$root/lib/modules/extra/"
+	fi
+done
+mkdir -p "$root/stepbox/tests/vm"
+cp tests/vm/capture-notes.sh tests/vm/capture-shape.sh "$root/stepbox/tests/vm/"
+cp -r lecture-notes "$root/stepbox/lecture-notes"
 if [ -n "${VM_CAPTURE:-}" ]; then
 	cp "$VM_CAPTURE" "$root/stepbox/capture.sh"
-	mkdir -p "$root/lib/modules/extra"
-	for mod in ${VM_MODULES:-}; do
-		cp "/lib/modules/$kver/$mod" "$root/lib/modules/extra/"
-	done
 fi
 
 cp tests/vm/init "$root/init"
