@@ -27,9 +27,9 @@ setup() {
 	local copy=$BATS_TEST_TMPDIR/v2.txt
 	# Step 07's OOM kill says "yes" no longer: one word of one line.
 	sed 's/OOM-killed: yes$/OOM-killed: no/' "$REFERENCE" >"$copy"
-	run -1 cmp -s "$REFERENCE" "$copy"
+	[ "$(md5sum <"$REFERENCE")" != "$(md5sum <"$copy")" ]
 	run -1 tests/vm/capture-shape.sh compare "$REFERENCE" "$copy"
-	[[ "$output" == *'section 07-trace, command 5, output line '*'OOM-killed: yes'*'OOM-killed: no'* ]]
+	[[ "$output" == *'section 07-trace, command 5, output of $ build/07-cgroups'*'only in the '*'OOM-killed: '* ]]
 	[[ "$output" == *'1 difference(s)' ]]
 	# The notes quote that line: their check is red against the copy too.
 	run -1 tests/vm/capture-shape.sh notes "$copy" "$QUOTED"
@@ -48,7 +48,9 @@ setup() {
 	[ "${STEPBOX_LANE:-}" = vm ] ||
 		skip "the reference comes from the v2 lane's VM: make test-vm runs this"
 	local fresh=$BATS_TEST_TMPDIR/fresh.txt
+	SECONDS=0
 	timeout 600 bash tests/vm/capture-notes.sh >"$fresh" 2>&1 </dev/null || true
+	echo "# capture-notes.sh ran for $SECONDS s" >&3
 	run tests/vm/capture-shape.sh compare "$REFERENCE" "$fresh"
 	echo "$output"
 	[ "$status" -eq 0 ]
