@@ -112,7 +112,9 @@ umount /var/lib/stepbox
 
 section 08-trace
 show "$b --trace run --rm busybox true"
-show "strace -f -y -T -e trace=write -e signal=none $b run --rm busybox true 2>&1 | grep cgroup.procs"
+# -qq: strace's "Process N attached" and "exited" lines, on the same stream,
+# could cut the one line grep keeps in two.
+show "strace -f -qq -y -T -e trace=write -e signal=none $b run --rm busybox true 2>&1 | grep cgroup.procs"
 
 section security
 show "$b run -d --name sec busybox sleep 60"

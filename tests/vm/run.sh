@@ -26,7 +26,7 @@ suites=${VM_SUITES:-tests/captures.bats tests/01-chroot.bats tests/02-pid-ns.bat
 	tests/badinput.bats \
 	tests/cleanup.bats \
 	tests/hostile.bats tests/security.bats tests/faults.bats}
-timeout_s=${VM_TIMEOUT:-1800}
+timeout_s=${VM_TIMEOUT:-2400}   # 30 min was just short on a busy 2-core host
 out=build/vm
 mkdir -p "$out"
 
