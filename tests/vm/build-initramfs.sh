@@ -15,8 +15,10 @@
 # and the arm64 busybox, as make does on an arm64 machine. bats is shell
 # scripts: the host's copy serves every architecture.
 #
-# With VM_CAPTURE=SCRIPT (see run.sh) the script goes in as /stepbox/capture.sh,
-# with the binaries VM_TOOLS names and the modules VM_MODULES names.
+# With VM_CAPTURE=SCRIPT (see run.sh) the script goes in as /stepbox/capture.sh;
+# the binaries VM_TOOLS names and the modules VM_MODULES names go in always,
+# beside what tests/vm/capture-notes.sh needs (tests/captures.bats runs it:
+# the x86 lane only).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -124,7 +126,7 @@ add_binary() {
 }
 # The x86 lane's image suites (08-images, 08-layers) unpack layers and read
 # xattrs; in the arm64 lane build-rootfs.sh makes the image with install.
-extra_tools="gzip zstd getfattr setfattr"
+extra_tools="gzip zstd getfattr setfattr ipcmk ipcs ipcrm pstree lsblk strace"
 [ -z "$sysroot" ] || extra_tools=install
 for tool in bash env cat ls grep sed awk sort uniq head tail cut tr wc seq sleep stat \
 	find readlink mktemp md5sum timeout id ps pgrep pkill setpriv unshare ip mkdir rm \
@@ -229,12 +231,24 @@ for suite in $suites; do
 	cp "$suite" "$root/stepbox/tests/"
 done
 
+# What tests/vm/capture-notes.sh needs besides the tools above (ipcmk …
+# strace): a RAM disk with ext4 for its io.max section, in
+# /lib/modules/extra/ for it to insmod; VM_MODULES adds more. Its
+# reference and the notes go in too, for tests/captures.bats.
+mkdir -p "$root/lib/modules/extra"
+capture_modules="kernel/drivers/block/brd.ko kernel/lib/crc16.ko kernel/crypto/crc32c_generic.ko
+	kernel/fs/mbcache.ko kernel/fs/jbd2/jbd2.ko kernel/fs/ext4/ext4.ko"
+[ -z "$sysroot" ] || capture_modules=
+for mod in $capture_modules ${VM_MODULES:-}; do
+	if [ -e "$sysroot/lib/modules/$kver/$mod" ]; then
+		cp "$sysroot/lib/modules/$kver/$mod" "$root/lib/modules/extra/"
+	fi
+done
+mkdir -p "$root/stepbox/tests/vm"
+cp tests/vm/capture-notes.sh tests/vm/capture-shape.sh "$root/stepbox/tests/vm/"
+cp -r lecture-notes "$root/stepbox/lecture-notes"
 if [ -n "${VM_CAPTURE:-}" ]; then
 	cp "$VM_CAPTURE" "$root/stepbox/capture.sh"
-	mkdir -p "$root/lib/modules/extra"
-	for mod in ${VM_MODULES:-}; do
-		cp "$sysroot/lib/modules/$kver/$mod" "$root/lib/modules/extra/"
-	done
 fi
 
 cp tests/vm/init "$root/init"

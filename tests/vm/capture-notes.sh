@@ -3,12 +3,15 @@
 # student's: run inside the v2 lane's VM (Debian's 6.1 kernel under qemu,
 # cgroup2 the only cgroup filesystem), as root, from the project directory:
 #
-#   VM_CAPTURE=tests/vm/capture-notes.sh VM_TOOLS="ipcmk ipcs ipcrm pstree lsblk strace" \
-#   VM_MODULES="kernel/drivers/block/brd.ko kernel/lib/crc16.ko kernel/crypto/crc32c_generic.ko \
-#   kernel/fs/mbcache.ko kernel/fs/jbd2/jbd2.ko kernel/fs/ext4/ext4.ko" tests/vm/run.sh
+#   VM_CAPTURE=tests/vm/capture-notes.sh tests/vm/run.sh
 #
-# The output lands in build/vm/capture.txt: each command after a "$ " prompt,
-# then what it printed, in sections the notes quote (=== name ===).
+# (the lane's initramfs has the tools and modules it needs). The output
+# lands in build/vm/capture.txt: each command after a "$ " prompt, then what
+# it printed, in sections the notes quote (=== name ===). The notes quote
+# lecture-notes/captures/v2.txt, a copy of such a run; tests/captures.bats
+# runs this script in the lane and fails when its output no longer has the
+# reference's shape (tests/vm/capture-shape.sh). A change here is a new
+# reference: take it as above, copy it there, and re-quote the notes.
 # shellcheck disable=SC2016  # each command is printed as typed, then eval'd
 set -u
 b=build/08-full-container
@@ -89,8 +92,8 @@ show "$b rm web"
 section io-max
 # A disk for the volumes: a 64 MB RAM disk with an ext2 filesystem (the VM
 # has no other), where a student's VM has its real disk.
-insmod /lib/modules/extra/brd.ko rd_nr=1 rd_size=65536
-for mod in crc16 crc32c_generic mbcache jbd2 ext4; do insmod "/lib/modules/extra/$mod.ko"; done
+insmod /lib/modules/extra/brd.ko rd_nr=1 rd_size=65536 2>/dev/null
+for mod in crc16 crc32c_generic mbcache jbd2 ext4; do insmod "/lib/modules/extra/$mod.ko" 2>/dev/null; done
 busybox mke2fs /dev/ram0 >/dev/null 2>&1
 mkdir -p /var/lib/stepbox
 mount -t ext4 /dev/ram0 /var/lib/stepbox
@@ -109,13 +112,15 @@ umount /var/lib/stepbox
 
 section 08-trace
 show "$b --trace run --rm busybox true"
-show "strace -f -y -T -e trace=write -e signal=none $b run --rm busybox true 2>&1 | grep cgroup.procs"
+# -qq: strace's "Process N attached" and "exited" lines, on the same stream,
+# could cut the one line grep keeps in two.
+show "strace -f -qq -y -T -e trace=write -e signal=none $b run --rm busybox true 2>&1 | grep cgroup.procs"
 
 section security
 show "$b run -d --name sec busybox sleep 60"
 show 'pid=$('"$b"' inspect sec | sed -n '\''s/^ *"Pid": \([0-9]*\),$/\1/p'\''); echo "$pid"'
 show 'grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/$pid/status'
-mount -t securityfs securityfs /sys/kernel/security
+grep -q ' /sys/kernel/security ' /proc/mounts || mount -t securityfs securityfs /sys/kernel/security
 show 'cat /sys/kernel/security/lsm; echo; cat /proc/$pid/attr/apparmor/current'
 show "$b rm -f sec"
 show "$b"' run --rm busybox sh -c '\''grep -E "^(Cap|NoNewPrivs|Seccomp:)" /proc/self/status; grep -E " /proc/(sys|kcore|keys) " /proc/mounts'\'
