@@ -158,8 +158,9 @@ nothing_created() {
 @test "08 network: the relay carries many connections at once, and honours half-close" {
 	$B run -d --name web -p "127.0.0.1:$PORT:80" web
 	page_from "$PORT"
+	# 40 at once: in an emulated VM on a busy host, 5 s each is not enough.
 	for i in $(seq 40); do
-		http_get 127.0.0.1 "$PORT" >"$BATS_TEST_TMPDIR/page.$i" &
+		HTTP_TIMEOUT=30 http_get 127.0.0.1 "$PORT" >"$BATS_TEST_TMPDIR/page.$i" &
 	done
 	wait
 	[ "$(grep -l 'Hello from a container' "$BATS_TEST_TMPDIR"/page.* | wc -l)" -eq 40 ]

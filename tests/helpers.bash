@@ -132,7 +132,7 @@ veths_settle() {
 # reaches only the address it is given. Prints the response (headers and body).
 http_get() {
 	# shellcheck disable=SC2016  # expanded by the inner bash
-	timeout 5 bash -c '
+	timeout "${HTTP_TIMEOUT:-5}" bash -c '
 		exec 3<>"/dev/tcp/$1/$2" || exit 1
 		printf "GET / HTTP/1.0\r\nHost: %s\r\n\r\n" "$1" >&3
 		cat <&3' _ "$1" "$2"
