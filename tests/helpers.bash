@@ -129,7 +129,8 @@ veths_settle() {
 }
 
 # GET http://HOST:PORT/ with bash's /dev/tcp: no client to install, and it
-# reaches only the address it is given. Prints the response (headers and body).
+# reaches only the address it is given. Prints the response (headers and body);
+# gives up after HTTP_TIMEOUT seconds (5).
 http_get() {
 	# shellcheck disable=SC2016  # expanded by the inner bash
 	timeout "${HTTP_TIMEOUT:-5}" bash -c '
