@@ -46,19 +46,26 @@ struct comparison {
 	uint64_t value, value_two;
 };
 
-/* One rule for one call, as this architecture and these capabilities see it. */
+/*
+ * One rule for one call, as this architecture and these capabilities see it.
+ * Small on purpose: docker's profile gives ~300 of them, copied and sorted,
+ * so the comparisons (the same for every call a profile rule names) are kept
+ * once, in `struct rules`, and pointed at.
+ */
 struct rule {
 	int nr;
 	int order;             /* its place in the document: the first match wins */
 	uint32_t action;       /* SECCOMP_RET_* */
 	int ncomparisons;
-	struct comparison comparisons[MAX_COMPARISONS];
+	const struct comparison *comparisons;
 	const struct json_value *where;
 };
 
 struct rules {
 	struct rule *items;
 	size_t count, room;
+	struct comparison **kept;      /* each profile rule's comparisons, to free */
+	size_t nkept;
 };
 
 /* ---- reading the profile -------------------------------------------------- */
@@ -138,13 +145,14 @@ static int read_op(const struct json_value *arg, enum op *out, struct error *err
 			   "NE, LT, LE, GT, GE, MASKED_EQ)", quote(name));
 }
 
-static int read_comparisons(const struct json_value *rule, struct rule *out, struct error *err)
+static int read_comparisons(const struct json_value *rule, struct comparison out[MAX_COMPARISONS],
+			    int *count, struct error *err)
 {
 	static const char *const known[] = { "index", "value", "valueTwo", "op", NULL };
 	const struct json_value *args = NULL;
 	int got = json_get_array(rule, "args", &args, err);
 
-	out->ncomparisons = 0;
+	*count = 0;
 	if (got == -1)
 		return -1;
 	if (got == 1)
@@ -153,7 +161,7 @@ static int read_comparisons(const struct json_value *rule, struct rule *out, str
 		return json_errorf(err, args, "at most %d comparisons in one rule", MAX_COMPARISONS);
 	for (size_t i = 0; i < args->count; i++) {
 		const struct json_value *arg = &args->items[i];
-		struct comparison *c = &out->comparisons[i];
+		struct comparison *c = &out[i];
 		uint64_t index;
 
 		if (json_expect(arg, JSON_OBJECT, err) == -1 || only_members(arg, known, err) == -1 ||
@@ -167,7 +175,7 @@ static int read_comparisons(const struct json_value *rule, struct rule *out, str
 			return json_errorf(err, json_get(arg, "index"),
 					   "%llu is not an argument (0-5)", (unsigned long long)index);
 		c->index = index;
-		out->ncomparisons++;
+		(*count)++;
 	}
 	return 0;
 }
@@ -272,6 +280,25 @@ static int add_rule(struct rules *rules, const struct rule *rule, struct error *
 	return 0;
 }
 
+/* A copy of one profile rule's comparisons, freed with the rules. */
+static int keep_comparisons(struct rules *rules, const struct comparison *comparisons, int n,
+			    const struct comparison **kept, struct error *err)
+{
+	struct comparison **more = realloc(rules->kept, (rules->nkept + 1) * sizeof(*more));
+	struct comparison *copy = malloc(n * sizeof(*copy));
+
+	if (more != NULL)
+		rules->kept = more;
+	if (more == NULL || copy == NULL) {
+		free(copy);
+		return error_errno(err, "seccomp profile: the comparisons");
+	}
+	memcpy(copy, comparisons, n * sizeof(*copy));
+	rules->kept[rules->nkept++] = copy;
+	*kept = copy;
+	return 0;
+}
+
 /* One member of "syscalls": a rule for each of its names this architecture has. */
 static int read_rule(const struct json_value *v, int order, capset_t caps, struct rules *rules,
 		     struct seccomp_filter *filter, struct error *err)
@@ -280,12 +307,17 @@ static int read_rule(const struct json_value *v, int order, capset_t caps, struc
 					     "includes", "excludes", NULL };
 	const struct json_value *names;
 	struct rule rule = { .order = order, .where = v };
+	struct comparison comparisons[MAX_COMPARISONS];
 	bool applies;
 
 	if (json_expect(v, JSON_OBJECT, err) == -1 || only_members(v, known, err) == -1 ||
 	    json_get_array(v, "names", &names, err) != 0 ||
 	    read_action(v, "action", "errnoRet", &rule.action, err) == -1 ||
-	    read_comparisons(v, &rule, err) == -1 || rule_applies(v, caps, &applies, err) == -1)
+	    read_comparisons(v, comparisons, &rule.ncomparisons, err) == -1 ||
+	    rule_applies(v, caps, &applies, err) == -1)
+		return -1;
+	if (applies && rule.ncomparisons > 0 &&
+	    keep_comparisons(rules, comparisons, rule.ncomparisons, &rule.comparisons, err) == -1)
 		return -1;
 	for (size_t i = 0; i < names->count; i++) {
 		const char *name;
@@ -712,6 +744,9 @@ int seccomp_profile_compile(const struct json_value *profile, capset_t caps,
 			goto out;
 	result = write_program(&rules, default_action, filter, err);
 out:
+	for (size_t i = 0; i < rules.nkept; i++)
+		free(rules.kept[i]);
+	free(rules.kept);
 	free(rules.items);
 	return result;
 }
