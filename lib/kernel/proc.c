@@ -376,13 +376,40 @@ static bool kept(int fd, const int *keep, int nkeep)
 	return fd <= 2;
 }
 
+static int by_value(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* close_range() (Linux 5.9) on each gap between the kept fds: no directory to read. */
+static bool close_gaps(const int *keep, int nkeep)
+{
+	int sorted[64], low = 3;
+
+	if (nkeep > (int)(sizeof(sorted) / sizeof(sorted[0])))
+		return false;
+	memcpy(sorted, keep, nkeep * sizeof(sorted[0]));
+	qsort(sorted, nkeep, sizeof(sorted[0]), by_value);
+	for (int i = 0; i < nkeep; i++) {
+		if (sorted[i] < low)
+			continue;   /* 0-2, -1, or twice in the list */
+		if (sorted[i] > low && close_range(low, sorted[i] - 1, 0) == -1)
+			return false;
+		low = sorted[i] + 1;
+	}
+	return close_range(low, ~0U, 0) == 0;
+}
+
 void proc_close_fds_except(const int *keep, int nkeep)
 {
-	DIR *dir = opendir("/proc/self/fd");
+	DIR *dir;
 	struct dirent *entry;
 	int fds[1024], n = 0;
 
-	if (dir == NULL)
+	if (close_gaps(keep, nkeep))
+		return;
+	/* An older kernel: the fds /proc lists, one by one. */
+	if ((dir = opendir("/proc/self/fd")) == NULL)
 		return;
 	/* First list them, then close: closing while reading the directory skips some. */
 	while ((entry = readdir(dir)) != NULL && n < 1024) {
