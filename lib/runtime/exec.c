@@ -53,7 +53,7 @@ static void exec_child(const struct container_config *config, const struct exec_
 	if (chdir(req->workdir) == -1)
 		die_errno(NULL, "chdir(%s)", quote(req->workdir));
 	fs_check_cwd_inside(req->workdir);
-	security_drop_privileges(config);
+	security_drop_privileges(config, -1);
 	/* The same user as PID 1 (docker exec's rule), or -u: names from the image. */
 	user_switch(req->user);
 	proc_exec_with_env(req->args, req->env, -1);

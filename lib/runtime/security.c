@@ -4,7 +4,12 @@
 #include "kernel/seccomp-profile.h"
 #include "kernel/seccomp.h"
 
+#include <errno.h>
+#include <linux/filter.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 capset_t security_capabilities(const struct container_config *config)
 {
@@ -23,7 +28,62 @@ int security_compile_seccomp(const struct container_config *config, const char *
 					    security_capabilities(config), filter, err);
 }
 
-void security_drop_privileges(const struct container_config *config)
+static const char *profile_name(const struct container_config *config)
+{
+	return config->seccomp_profile ? "the seccomp profile" : "docker's default profile";
+}
+
+/* The program as it goes down the pipe: the filter's fields, then its instructions. */
+int security_send_seccomp(const struct container_config *config, int fd, struct error *err)
+{
+	struct seccomp_filter filter;
+	size_t size;
+	int result = 0;
+
+	if (security_compile_seccomp(config, profile_name(config), &filter, err) == -1)
+		return -1;
+	size = filter.len * sizeof(filter.insns[0]);
+	/* A pipe holds 64 kB, a filter at most 32 kB: both writes are whole. */
+	if (write(fd, &filter, sizeof(filter)) != (ssize_t)sizeof(filter) ||
+	    write(fd, filter.insns, size) != (ssize_t)size)
+		result = error_errno(err, "send the seccomp filter to the container");
+	seccomp_filter_free(&filter);
+	return result;
+}
+
+/* SIZE bytes from the pipe, however the kernel splits them: false at its end. */
+static bool read_whole(int fd, void *buf, size_t size)
+{
+	for (size_t got = 0; got < size;) {
+		ssize_t n = read(fd, (char *)buf + got, size - got);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		got += n;
+	}
+	return true;
+}
+
+static void receive_seccomp(int fd, struct seccomp_filter *filter)
+{
+	struct sock_filter *insns;
+	size_t size;
+
+	if (!read_whole(fd, filter, sizeof(*filter)) || filter->len == 0 ||
+	    filter->len > BPF_MAXINSNS)
+		die("the shim sent no seccomp filter (it says why)");
+	size = filter->len * sizeof(insns[0]);
+	if ((insns = malloc(size)) == NULL)
+		die_errno(NULL, "malloc(%zu) for the seccomp filter", size);
+	if (!read_whole(fd, insns, size))
+		die("the shim sent half a seccomp filter");
+	filter->insns = insns;
+	close(fd);
+}
+
+void security_drop_privileges(const struct container_config *config, int seccomp_fd)
 {
 	struct seccomp_filter filter;
 	struct error err;
@@ -32,13 +92,13 @@ void security_drop_privileges(const struct container_config *config)
 		trace("--privileged: every capability, no seccomp filter, no masked path");
 		return;
 	}
-	/* Compiled here, from the profile's text in the config: the child reads
-	 * no file for it (its root is the image's now), and PID 1 and every exec
-	 * get the same program from the same text. */
-	if (config->seccomp &&
-	    security_compile_seccomp(config, config->seccomp_profile ? "the seccomp profile"
-								     : "docker's default profile",
-				     &filter, &err) == -1)
+	/* From the profile's text in the config: the child reads no file for it
+	 * (its root is the image's now), and PID 1 and every exec get the same
+	 * program from the same text — PID 1 from the shim, an exec compiles its own. */
+	if (config->seccomp && seccomp_fd != -1)
+		receive_seccomp(seccomp_fd, &filter);
+	else if (config->seccomp &&
+		 security_compile_seccomp(config, profile_name(config), &filter, &err) == -1)
 		error_die(&err);
 	caps_apply(security_capabilities(config));
 	seccomp_no_new_privs();
