@@ -39,14 +39,10 @@ wait_for_status() {
 }
 
 nothing_left() {
+	shims_settle
 	[ ! -e "$STATE" ] || [ -z "$(ls -A "$STATE")" ]
 	[ -z "$(stepbox_cgroups)" ]
 	veths_settle ""
-	for _ in $(seq 20); do
-		[ -n "$(pgrep -f 'build/08-full-container' || true)" ] || break
-		sleep 0.1
-	done
-	[ -z "$(pgrep -f 'build/08-full-container' || true)" ]
 }
 
 @test "08: images lists the built-ins busybox and web in docker's columns" {
@@ -260,6 +256,28 @@ nothing_left() {
 	nothing_left
 }
 
+@test "08: run --rm returns once the container is out of ps and its name free; its shim removes the rest after" {
+	# The shim stops right after it told the CLI (lib/base/fault.h: retired).
+	STEPBOX_FAULT=retired $B run --rm --name twice busybox sh -c 'exit 3' 3>&- &
+	local cli=$! shim='' status=0
+	wait "$cli" || status=$?
+	[ "$status" -eq 3 ]
+	for _ in $(seq 50); do
+		shim=$(pgrep -x fault:retired || true)
+		[ -z "$shim" ] || break
+		sleep 0.1
+	done
+	[ -n "$shim" ]
+	# run has returned, the removal has not begun: the directory is out of
+	# sight (<id>.removing), the cgroup still there, the name already free.
+	[ -z "$($B ps -aq)" ]
+	ls "$STATE" | grep -qE '^[0-9a-f]{64}\.removing$'
+	[ -n "$(stepbox_cgroups)" ]
+	$B run --rm --name twice busybox true
+	kill -USR2 "$shim"
+	nothing_left
+}
+
 @test "08: the foreground CLI SIGKILLed, the container runs on under its shim" {
 	$B run --name survivor busybox sh -c 'echo started; sleep 30' >/dev/null &
 	cli=$!
@@ -462,4 +480,10 @@ nothing_left() {
 	[[ "$output" == *'execve("true")'* ]]
 	[[ "$output" == *'is up: PID 1 is'* ]]
 	[[ "$output" =~ container\ up\ in\ [0-9.]+\ ms ]]
+	# The shim compiles PID 1's seccomp filter while PID 1 mounts; PID 1 installs it.
+	[[ "$output" == *"seccomp: compiled docker's default profile, sent to PID 1"* ]]
+	[[ "$output" == *"prctl(PR_SET_SECCOMP): docker's default profile, 138 instructions"* ||
+	   "$output" == *"prctl(PR_SET_SECCOMP): docker's default profile, "*" instructions"* ]]
+	# --rm: out of sight first, removed after.
+	[[ "$output" == *'.removing"): out of ps, its name free'*'removed '*'.removing'* ]]
 }

@@ -41,6 +41,7 @@ page_from() {
 
 # What a failed run must not leave: state, cgroups, veths, the bridge, proxies.
 nothing_created() {
+	shims_settle
 	[ ! -e "$STATE" ] || [ -z "$(ls -A "$STATE")" ]
 	[ -z "$(stepbox_cgroups)" ]
 	veths_settle ""

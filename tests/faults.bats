@@ -190,6 +190,21 @@ fault_case_08() {
 	done
 }
 
+@test "faults: a --rm shim SIGKILLed after run returned: the next run sweeps its directory and cgroup" {
+	start_until retired $B run --rm --name swept "$ROOTFS" /bin/true
+	wait_for_runtime
+	[ "$RUNTIME_STATUS" -eq 0 ]
+	kill -KILL "$PAUSED_PID"
+	wait_until_gone "$PAUSED_PID"
+	# Left: the retired directory (its record names the dead shim), the cgroup.
+	ls "$RUNDIR/containers" | grep -qE '^[0-9a-f]{64}\.removing$'
+	[ -n "$(stepbox_cgroups)" ]
+	[ -z "$($B ps -aq)" ]
+	run $B run --rm --name swept "$ROOTFS" /bin/true
+	[ "$status" -eq 0 ]
+	[ -z "$(leftovers)" ]
+}
+
 # ---- load -----------------------------------------------------------------------
 
 # Start N copies of STEP at once, each printing its eth0 address and staying

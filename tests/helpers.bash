@@ -13,9 +13,26 @@ host_mounts() {
 	awk '{ print $5 }' /proc/self/mountinfo | sort
 }
 
+# 08's `run --rm` returns once the container is out of ps and its name is
+# free; its shim removes the rest (cgroup, layer, record) right after. Wait
+# (up to 5 s) until no process of 08 is left, before looking for leftovers.
+shims_settle() {
+	local pid busy
+	for _ in $(seq 50); do
+		busy=''
+		for pid in $(pgrep -f '^([^ ]*/)?build/08-(full-container|runtime)'); do
+			is_gone "$pid" || busy=1
+		done
+		[ -n "$busy" ] || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # Everything that could be a leftover of a run: mounts that name the build or
 # an overlay, the run directory, and processes of a step.
 leftovers() {
+	shims_settle || true
 	# The kernel deletes veths (and 08's shim the last bridge) in the background.
 	veths_settle ""
 	grep -E 'overlay|/build/' /proc/self/mountinfo | grep -v ' / / ' || true

@@ -17,6 +17,7 @@
  *   cgroup    the child is in its cgroup               (runtime / 08 shim)
  *   network   the veth exists, not yet configured      (runtime / 08 shim)
  *   teardown  PID 1 has exited, nothing removed yet    (runtime / 08 shim)
+ *   retired   --rm: `run` has returned, the rest is not removed yet (08 shim)
  */
 #ifndef STEPBOX_FAULT_H
 #define STEPBOX_FAULT_H

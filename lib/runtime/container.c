@@ -38,6 +38,16 @@ static bool is_container_id(const char *name)
 	       strspn(name, "0123456789abcdef") == CONTAINER_ID_LEN;
 }
 
+/* A --rm container on its way out: <id>.removing (container_retire()). */
+#define RETIRED ".removing"
+
+static bool is_retired(const char *name)
+{
+	return strlen(name) == CONTAINER_ID_LEN + strlen(RETIRED) &&
+	       strspn(name, "0123456789abcdef") == CONTAINER_ID_LEN &&
+	       strcmp(name + CONTAINER_ID_LEN, RETIRED) == 0;
+}
+
 /* ---- who owns it ------------------------------------------------------- */
 
 bool container_owner_alive(const struct container_record *rec)
@@ -102,14 +112,14 @@ int container_read_record(const char *dir, struct container_record *rec)
 
 /* ---- the sweep ----------------------------------------------------------- */
 
-static void remove_leftovers(const char *root, const char *id, const struct container_record *rec)
+static void remove_leftovers(const char *root, const char *name, const struct container_record *rec)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", root, id);
-	trace("container %.12s: its owner (pid %d) is gone: removing what it left", id,
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	trace("container %.12s: its owner (pid %d) is gone: removing what it left", rec->id,
 	      rec->owner);
-	container_teardown(id, TEARDOWN_BY_OTHER);
+	container_teardown(rec->id, TEARDOWN_BY_OTHER);
 	rundir_remove_tree(path, RECORD);
 }
 
@@ -316,6 +326,51 @@ static bool name_taken(const char *root, const char *name, char *id, size_t size
 	return taken;
 }
 
+/* What shims killed half-way through a --rm left: <id>.removing, owner dead. */
+static void sweep_retired(const char *root)
+{
+	DIR *dir = opendir(root);
+	struct dirent *entry;
+
+	if (dir == NULL)
+		return;
+	while ((entry = readdir(dir)) != NULL) {
+		struct container_record rec;
+		char path[PATH_MAX];
+
+		if (!is_retired(entry->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, entry->d_name);
+		if (container_read_record(path, &rec) == 0 &&
+		    strncmp(rec.id, entry->d_name, CONTAINER_ID_LEN) == 0 &&
+		    !container_owner_alive(&rec))
+			remove_leftovers(root, entry->d_name, &rec);
+	}
+	closedir(dir);
+}
+
+int container_retire(char *dir, size_t size, struct error *err)
+{
+	char retired[PATH_MAX];
+	int lock, result = 0;
+
+	if ((size_t)snprintf(retired, sizeof(retired), "%s" RETIRED, dir) >= size) {
+		errno = ENAMETOOLONG;
+		return error_errno(err, "rename %s", dir);
+	}
+	/* Under the lock: a run choosing a name, or ps, sees it whole or not at all. */
+	lock = lock_take(rundir_root());
+	if (rename(dir, retired) == -1) {
+		result = error_errno(err, "rename %s to %s", dir, retired);
+	} else {
+		trace("rename(\"%s\", \"%s\"): out of ps, its name free", dir, retired);
+		snprintf(dir, size, "%s", retired);
+	}
+	if (lock != -1)
+		lock_release(lock);
+	return result;
+}
+
 void container_create_managed(struct container *c)
 {
 	struct container_record rec = { .owner = getpid(), .created = time(NULL) };
@@ -341,6 +396,7 @@ void container_create_managed(struct container *c)
 		errno = err;
 		die_errno(NULL, "mkdir(%s)", quote(root));
 	}
+	sweep_retired(root);
 	if (c->config.name[0] == '\0') {
 		struct taken_names taken = read_taken_names(root);
 		int tries = 0;
@@ -522,10 +578,11 @@ void container_teardown(const char *id, enum teardown_by by)
 
 int container_delete(const char *dir, struct error *err)
 {
-	const char *id = strrchr(dir, '/') + 1;
+	char id[CONTAINER_ID_LEN + 1];   /* <dir> is <id>, or <id>.removing */
 	struct timespec pause = { 0, 10 * 1000 * 1000 };
 	struct container_record rec;
 
+	snprintf(id, sizeof(id), "%s", strrchr(dir, '/') + 1);
 	/* The shim itself may be deleting it (--rm): then it is not ours to wait for. */
 	for (int tries = 0; container_read_record(dir, &rec) == 0 && rec.owner != getpid() &&
 			    container_owner_alive(&rec); tries++) {

@@ -52,6 +52,7 @@ struct container {
 	int stdio[3];                    /* the child's stdin, stdout, stderr (no -t) */
 	int console[2];                  /* -t: the child sends its pty's master on [1] */
 	int exec_w;                      /* closed by the child's execve (O_CLOEXEC) */
+	int seccomp_pipe[2];             /* the shim's compiled filter, to PID 1 (-1: none) */
 	int port_fds[PORTS_MAX];         /* -p: the host ports, bound by run (lib/runtime/ports) */
 	pid_t proxy;                     /* the shim's child that relays them */
 };
@@ -158,6 +159,15 @@ void container_teardown(const char *id, enum teardown_by by);
  * if the owner is still there after a few seconds.
  */
 int container_delete(const char *dir, struct error *err);
+
+/*
+ * docker's --rm, once PID 1 has exited: take the container out of sight
+ * first — out of ps, its name free for the next run — by renaming <dir> to
+ * <dir>.removing under the host lock (`dir` is updated), so that `run` can
+ * return before the rest is removed. A shim killed before it removed the
+ * rest leaves it to the next run's sweep (container_create_managed()).
+ */
+int container_retire(char *dir, size_t size, struct error *err);
 
 /* rm -f of a container whose state is damaged: SIGKILL its owner, if alive. */
 void container_kill_owner(const char *dir);

@@ -70,9 +70,7 @@ pid_t shim_spawn(struct container *c, struct shim_link *link)
 	 */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		die_errno(NULL, "prctl(PR_SET_CHILD_SUBREAPER)");
-	if (container_claim(c->run.path) == -1)
-		die_errno(NULL, "record the shim as the owner of %s", c->run.path);
-	trace("shim %d: setsid(), PR_SET_CHILD_SUBREAPER, owner of %.12s", getpid(), c->id);
+	trace("shim %d: setsid(), PR_SET_CHILD_SUBREAPER", getpid());
 	return 0;
 }
 
@@ -267,6 +265,10 @@ void shim_report_started(struct container *c, struct shim_link *link)
 	if (c->console[1] != -1)
 		close(c->console[1]);
 	close(c->exec_w);
+	/* The record names the CLI, which waits for us: now that PID 1 sets up
+	 * on its own, it names the shim, the container's owner from here on. */
+	if (container_claim(c->run.path) == -1)
+		die_errno(NULL, "record the shim as the owner of %s", c->run.path);
 	receive_terminal(link);
 	failed = wait_for_exec(link);
 
@@ -393,6 +395,18 @@ static void handle_signal(struct container *c, struct shim_loop *loop)
 		}
 }
 
+/* A foreground `run` waits for this: the exit status, on the done pipe. */
+static void tell_cli(struct shim_link *link, int status)
+{
+	if (link->done[1] == -1)
+		return;
+	if (write(link->done[1], &status, sizeof(status)) < 0) {
+		/* the CLI is gone: nobody to tell */
+	}
+	close(link->done[1]);
+	link->done[1] = -1;
+}
+
 int shim_serve(struct container *c, struct shim_link *link)
 {
 	struct shim_loop loop = { .master = link->master, .client_in = -1, .client_out = -1,
@@ -482,28 +496,40 @@ int shim_serve(struct container *c, struct shim_link *link)
 	status = loop.exited ? proc_exit_status(loop.wstatus) : 128 + SIGKILL;
 	c->state.exit_code = status;
 	c->state.finished = state_now();
-	if (cg_read_usage(&c->cg, &usage) == 0)
-		c->state.oom_killed = usage.oom_killed && status == 128 + SIGKILL;
-	if (container_set_status(c->run.path, &c->state, STATUS_EXITED, &err) == -1)
+	/* Only a SIGKILL can be the OOM killer's: the group is read only then. */
+	if (status == 128 + SIGKILL && cg_read_usage(&c->cg, &usage) == 0)
+		c->state.oom_killed = usage.oom_killed;
+	/* (--rm: no "exited" to write, the directory goes out of sight below.) */
+	if (!c->config.autoremove &&
+	    container_set_status(c->run.path, &c->state, STATUS_EXITED, &err) == -1)
 		error_print(&err);
 	trace("container %.12s exited with status %d", c->id, status);
 
-	/* What it had on the host: its published ports (our child), then the
-	 * one teardown (cgroup, bridge port); the writable layer stays for
-	 * `logs` and `rm`. */
+	/* What it had on the host: first its published ports (our child), so
+	 * that the next run may bind them as soon as this one returns. */
 	ports_stop_proxy(c->proxy);
-	container_teardown(c->id, TEARDOWN_BY_SHIM);
-	if (c->config.autoremove && container_delete(c->run.path, &err) == -1)
-		error_print(&err);
-	/* A foreground `run` returns when all of the above is done... */
-	if (link->done[1] != -1) {
-		if (write(link->done[1], &status, sizeof(status)) < 0) {
-			/* the CLI is gone: nobody to tell */
-		}
-		close(link->done[1]);
+	if (c->config.autoremove &&
+	    container_retire(c->run.path, sizeof(c->run.path), &err) == 0) {
+		/* --rm: out of ps and its name free, so `run` returns now; the
+		 * teardown and the directory follow while nobody waits (~2 ms). */
+		tell_cli(link, status);
+		fault_point("retired");
+		container_teardown(c->id, TEARDOWN_BY_SHIM);
+		if (container_delete(c->run.path, &err) == -1)
+			error_print(&err);
+	} else {
+		/* The one teardown (cgroup, bridge port) before `run` returns, so
+		 * that an `rm` right after finds the shim gone. The writable layer
+		 * stays for `logs` and `rm`. */
+		if (c->config.autoremove)
+			error_print(&err);
+		container_teardown(c->id, TEARDOWN_BY_SHIM);
+		if (c->config.autoremove && container_delete(c->run.path, &err) == -1)
+			error_print(&err);
+		tell_cli(link, status);
 	}
-	/* ...but not for the last container's bridge to go: that takes the kernel
-	 * tens of milliseconds, and nobody needs to wait for it. */
+	/* Nor need anyone wait for the last container's bridge to go: that takes
+	 * the kernel tens of milliseconds. */
 	if (c->config.network == NETWORK_BRIDGE)
 		bridge_remove_if_unused();
 	return status;

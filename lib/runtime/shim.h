@@ -44,9 +44,9 @@ struct shim_link {
 
 /*
  * CLI: fork the shim for container `c` (its directory exists). Returns 0 in
- * the shim — a session of its own, a subreaper, the owner of the record,
- * holding no fd of the CLI's but 0-2 — and the shim's PID in the CLI.
- * Dies (exit 125) on failure.
+ * the shim — a session of its own, a subreaper, holding no fd of the CLI's
+ * but 0-2 — and the shim's PID in the CLI. The record names the CLI until
+ * shim_report_started() makes it name the shim. Dies (exit 125) on failure.
  */
 pid_t shim_spawn(struct container *c, struct shim_link *link);
 
@@ -70,18 +70,19 @@ void shim_child_reports_setup_failure(int exec_w);
 void shim_connect_child_stdio(struct container *c);
 
 /*
- * Shim, once PID 1 was released: wait until its command runs (execve), write
- * the state "running", tell the CLI, and — detached — let go of the CLI's
- * terminal and pipes.
+ * Shim, once PID 1 was released: make the record name the shim (while PID 1
+ * sets up), wait until its command runs (execve), write the state "running",
+ * tell the CLI, and — detached — let go of the CLI's terminal and pipes.
  */
 void shim_report_started(struct container *c, struct shim_link *link);
 
 /*
  * Shim: relay and log the container's output, pass the user's input on
  * (-i), wait for PID 1; then record how it ended (exit code, OOM kill,
- * finish time), tear down its cgroup and veth, tell the CLI, and with --rm
- * remove the container. Returns the container's exit status. Never dies:
- * whatever fails is warned about, and the rest goes on.
+ * finish time), tear down its cgroup and veth, and tell the CLI. With --rm
+ * the container is taken out of sight first (container_retire()), the CLI
+ * told, and then torn down and removed. Returns the container's exit
+ * status. Never dies: whatever fails is warned about, and the rest goes on.
  */
 int shim_serve(struct container *c, struct shim_link *link);
 

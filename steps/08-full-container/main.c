@@ -50,6 +50,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,11 +85,14 @@ static int container_main(void *arg)
 {
 	struct container *c = arg;
 
-	proc_wait_for_parent(&c->init);
 	shim_child_reports_setup_failure(c->exec_w);
+	if (c->seccomp_pipe[1] != -1)
+		close(c->seccomp_pipe[1]);
 
-	/* 06: with a user namespace, become its root, holding no host group. */
+	/* 06: with a user namespace, once the shim has written its maps, become
+	 * its root, holding no host group. */
 	if (c->config.userns) {
+		proc_wait_for_parent(&c->init);
 		userns_become_root();
 		userns_drop_groups();
 	}
@@ -104,9 +108,7 @@ static int container_main(void *arg)
 	/* A session of our own: the user's terminal is never the container's. */
 	proc_new_session();
 
-	/* 07, 03, 05: our cgroup as root of what we see, our name, our loopback
-	 * (--net host: the host's own, up already). */
-	cg_enter_namespace();
+	/* 03, 05: our name, our loopback (--net host: the host's own, up already). */
 	uts_set_hostname(c->config.hostname);
 	if (c->config.network != NETWORK_HOST)
 		net_link_set_up("lo");
@@ -122,11 +124,21 @@ static int container_main(void *arg)
 	fs_pivot_into(c->run.merged);
 	fs_mount_proc("/proc");
 	fs_mount_sys_readonly("/sys");
-	cg_mount_readonly(&c->cg, "/sys/fs/cgroup");
 	fs_mount_minimal_dev("/dev");
 	if (!c->config.privileged)
 		fs_mask_paths();
 	fs_mount_tmpfs("/tmp", "mode=1777");
+
+	/*
+	 * All this time (two CPUs) the shim has put us in our cgroup, plugged
+	 * our veth in and written our hosts files: wait for its word (with a
+	 * user namespace, we have had it). 07: then our cgroup as the root of
+	 * what we see.
+	 */
+	if (!c->config.userns)
+		proc_wait_for_parent(&c->init);
+	cg_enter_namespace();
+	cg_mount_readonly(&c->cg, "/sys/fs/cgroup");
 
 	/* New in 08: our own /etc/hosts, hostname and resolv.conf, then the
 	 * volumes (one on /etc hides them, as the user asked), while the host's
@@ -140,9 +152,10 @@ static int container_main(void *arg)
 	shim_connect_child_stdio(c);
 	fs_enter_workdir(c->config.workdir);
 	/* New in 08: root inside gives up what Docker's does (14 capabilities
-	 * left, no_new_privs, seccomp) — last, the setup needed them. */
+	 * left, no_new_privs, seccomp: the filter the shim compiled meanwhile)
+	 * — last, the setup needed them. */
 	/* exercise 1: give up what Docker's root gives up: capabilities, no_new_privs, seccomp (runtime/security.h; man 7 capabilities) */
-	security_drop_privileges(&c->config);
+	security_drop_privileges(&c->config, c->seccomp_pipe[0]);
 	/* end exercise 1 */
 	/* New in 08: the image's User (names from its own /etc/passwd, now that
 	 * it is our /): leaving uid 0 clears the capabilities that were left. */
@@ -183,6 +196,11 @@ static void start_container(struct container *c, struct shim_link *link)
 	/* 08: the container's stdio (pipes, or a console socket for -t). */
 	shim_prepare_stdio(c, link);
 
+	/* 08: the pipe that brings PID 1 its seccomp filter (below). */
+	c->seccomp_pipe[0] = c->seccomp_pipe[1] = -1;
+	if (c->config.seccomp && !c->config.privileged && pipe2(c->seccomp_pipe, O_CLOEXEC) == -1)
+		die_errno(NULL, "pipe2() for the seccomp filter");
+
 	/* On cgroup v2 the child is born in its group (clone3's
 	 * CLONE_INTO_CGROUP); on v1, or an older kernel, the shim moves it. */
 	int group = cg_open_for_clone(&c->cg);
@@ -191,6 +209,8 @@ static void start_container(struct container *c, struct shim_link *link)
 
 	if (group >= 0)
 		close(group);
+	if (c->seccomp_pipe[0] != -1)
+		close(c->seccomp_pipe[0]);
 	if (c->config.userns)
 		idmap_unmount_layers(&c->lower);
 	if (!born_in_group)
@@ -207,6 +227,17 @@ static void start_container(struct container *c, struct shim_link *link)
 		error_die(&err);
 	proc_release_child(&c->init);
 
+	/* 08: while PID 1 mounts its filesystems, its seccomp filter is compiled
+	 * here, on the other CPU, and sent down the pipe it reads last. */
+	if (c->seccomp_pipe[1] != -1) {
+		if (security_send_seccomp(&c->config, c->seccomp_pipe[1], &err) == -1)
+			error_print(&err);
+		else
+			trace("seccomp: compiled %s, sent to PID 1",
+			      c->config.seccomp_profile ? "the profile" : "docker's default profile");
+		close(c->seccomp_pipe[1]);
+	}
+
 	/* -p: the shim relays the host ports (bound by run) to our address. */
 	/* exercise 2: relay the host ports that run bound (c->port_fds) to the container's address (runtime/ports.h) */
 	if (c->config.nports > 0) {
@@ -222,13 +253,13 @@ static void start_container(struct container *c, struct shim_link *link)
 
 static int run(int argc, char **argv)
 {
-	struct container *c = calloc(1, sizeof(*c));
+	/* Static: the kernel hands its pages over zeroed, and only those that
+	 * are used (a calloc() would clear all ~100 kB of it, at each start). */
+	static struct container container;
+	struct container *c = &container;
 	struct shim_link link = { 0 };
 	bool detach = false;
 	int started;
-
-	if (c == NULL)
-		die_errno(NULL, "calloc(%zu) for the container", sizeof(*c));
 
 	/* Front end: the flags and the image into a config; the host ports bound
 	 * first, so a taken one fails the run before anything exists. */
