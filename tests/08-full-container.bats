@@ -271,7 +271,7 @@ nothing_left() {
 	# run has returned, the removal has not begun: the directory is out of
 	# sight (<id>.removing), the cgroup still there, the name already free.
 	[ -z "$($B ps -aq)" ]
-	ls "$STATE" | grep -qE '^[0-9a-f]{64}\.removing$'
+	compgen -G "$STATE/*.removing" >/dev/null
 	[ -n "$(stepbox_cgroups)" ]
 	$B run --rm --name twice busybox true
 	kill -USR2 "$shim"

@@ -197,7 +197,7 @@ fault_case_08() {
 	kill -KILL "$PAUSED_PID"
 	wait_until_gone "$PAUSED_PID"
 	# Left: the retired directory (its record names the dead shim), the cgroup.
-	ls "$RUNDIR/containers" | grep -qE '^[0-9a-f]{64}\.removing$'
+	compgen -G "$RUNDIR/containers/*.removing" >/dev/null
 	[ -n "$(stepbox_cgroups)" ]
 	[ -z "$($B ps -aq)" ]
 	run $B run --rm --name swept "$ROOTFS" /bin/true
