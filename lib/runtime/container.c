@@ -326,27 +326,43 @@ static bool name_taken(const char *root, const char *name, char *id, size_t size
 	return taken;
 }
 
-/* What shims killed half-way through a --rm left: <id>.removing, owner dead. */
-static void sweep_retired(const char *root)
+/*
+ * What a shim killed half-way through a --rm left: <id>.removing, its owner
+ * dead. Under the host lock, the first one found is claimed (its record names
+ * us: no other run takes it) into `path`; false if there is none. It is
+ * removed after the lock is let go (remove_retired()): the teardown takes
+ * the lock itself. One a run: they are rare, and the next run takes the next.
+ */
+static bool claim_retired(const char *root, char *path, size_t size)
 {
 	DIR *dir = opendir(root);
 	struct dirent *entry;
+	bool claimed = false;
 
 	if (dir == NULL)
-		return;
-	while ((entry = readdir(dir)) != NULL) {
+		return false;
+	while (!claimed && (entry = readdir(dir)) != NULL) {
 		struct container_record rec;
-		char path[PATH_MAX];
 
 		if (!is_retired(entry->d_name))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", root, entry->d_name);
-		if (container_read_record(path, &rec) == 0 &&
-		    strncmp(rec.id, entry->d_name, CONTAINER_ID_LEN) == 0 &&
-		    !container_owner_alive(&rec))
-			remove_leftovers(root, entry->d_name, &rec);
+		snprintf(path, size, "%s/%s", root, entry->d_name);
+		claimed = container_read_record(path, &rec) == 0 &&
+			  strncmp(rec.id, entry->d_name, CONTAINER_ID_LEN) == 0 &&
+			  !container_owner_alive(&rec) && container_claim(path) == 0;
 	}
 	closedir(dir);
+	return claimed;
+}
+
+static void remove_retired(const char *path)
+{
+	char id[CONTAINER_ID_LEN + 1];
+
+	snprintf(id, sizeof(id), "%s", strrchr(path, '/') + 1);
+	trace("container %.12s: its shim died before it removed it: removing what is left", id);
+	container_teardown(id, TEARDOWN_BY_OTHER);
+	rundir_remove_tree(path, RECORD);
 }
 
 int container_retire(char *dir, size_t size, struct error *err)
@@ -375,8 +391,9 @@ void container_create_managed(struct container *c)
 {
 	struct container_record rec = { .owner = getpid(), .created = time(NULL) };
 	const char *root = state_root();
-	char other[CONTAINER_ID_LEN + 1];
+	char other[CONTAINER_ID_LEN + 1], retired[PATH_MAX];
 	struct error why;   /* its errno is what the die below reports */
+	bool swept;
 	int lock, err;
 
 	new_id(c->id);
@@ -396,7 +413,7 @@ void container_create_managed(struct container *c)
 		errno = err;
 		die_errno(NULL, "mkdir(%s)", quote(root));
 	}
-	sweep_retired(root);
+	swept = claim_retired(root, retired, sizeof(retired));
 	if (c->config.name[0] == '\0') {
 		struct taken_names taken = read_taken_names(root);
 		int tries = 0;
@@ -423,6 +440,8 @@ void container_create_managed(struct container *c)
 		die_errno(NULL, "create the container's directory %s", quote(c->run.path));
 	}
 	lock_release(lock);
+	if (swept)
+		remove_retired(retired);
 	cleanup_on_exit(undo_container, c);
 	fault_point("create");
 }
