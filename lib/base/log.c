@@ -54,6 +54,11 @@ void trace_enable(void)
 		trace_fd = STDERR_FILENO;
 }
 
+bool trace_enabled(void)
+{
+	return tracing;
+}
+
 void trace_stop(void)
 {
 	tracing = false;

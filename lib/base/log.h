@@ -21,6 +21,7 @@ const char *log_progname(void);
 
 /* --trace: print each kernel call to stderr as "[  0.123 ms] call(args)". */
 void trace_enable(void);
+bool trace_enabled(void);
 /* The two fds --trace needs (its copy of stderr, and the lock that keeps
  * the lines of several processes in time order): a process that closes
  * what it inherited keeps these. */

@@ -21,11 +21,13 @@
 #include "runtime/security.h"
 #include "runtime/volume.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /*
@@ -381,5 +383,10 @@ int run_attach(struct container *c, struct shim_link *link)
 		warn("the shim of %.12s died before the container's end: see ps -a", c->id);
 		return EXIT_RUNTIME_ERROR;
 	}
+	/* --trace: the shim's last lines (a --rm container's removal, which run
+	 * does not otherwise wait for) come before the prompt, not after it. */
+	if (trace_enabled())
+		while (waitpid(link->shim, NULL, 0) == -1 && errno == EINTR)
+			continue;
 	return status;
 }
