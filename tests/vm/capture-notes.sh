@@ -112,10 +112,6 @@ umount /var/lib/stepbox
 
 section 08-trace
 show "$b --trace run --rm busybox true"
-# --rm returns before the shim has removed the container: wait for the shim
-# to finish (at most 5 s), so its last lines print here, not under the next
-# command or not, as the scheduler has it.
-for _ in $(seq 100); do pgrep -x 08-full-contain >/dev/null || break; sleep 0.05; done
 # -qq: strace's "Process N attached" and "exited" lines, on the same stream,
 # could cut the one line grep keeps in two.
 show "strace -f -qq -y -T -e trace=write -e signal=none $b run --rm busybox true 2>&1 | grep cgroup.procs"
