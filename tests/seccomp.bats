@@ -122,6 +122,25 @@ refused_with() {
 	[ "$(decide "$P" read 0 0x1200000000000034 0)" = 'ERRNO(EPERM)' ]   # another argument
 }
 
+@test "seccomp: a MASKED_EQ without valueTwo wants 0, whatever the rule before it said (docker's clone rule)" {
+	# docker's profile: personality(8), then clone with its flags masked and
+	# no valueTwo. Read after a rule with a value of 8, the clone rule once
+	# compared with 8 and refused every fork (docker exec's `sh -c 'a; b'`).
+	cat >"$P" <<-'EOF'
+	{ "defaultAction": "SCMP_ACT_ERRNO",
+	  "syscalls": [
+	    { "names": ["personality"], "action": "SCMP_ACT_ALLOW",
+	      "args": [{ "index": 0, "value": 0, "op": "SCMP_CMP_EQ" }] },
+	    { "names": ["personality"], "action": "SCMP_ACT_ALLOW",
+	      "args": [{ "index": 0, "value": 8, "op": "SCMP_CMP_EQ" }] },
+	    { "names": ["clone"], "action": "SCMP_ACT_ALLOW",
+	      "args": [{ "index": 0, "value": 2114060288, "op": "SCMP_CMP_MASKED_EQ" }] } ] }
+	EOF
+	[ "$(decide "$P" clone 0x1200011)" = ALLOW ]                # fork(): no namespace flag
+	[ "$(decide "$P" clone 0x10000000)" = 'ERRNO(EPERM)' ]      # CLONE_NEWUSER
+	[ "$(decide "$P" personality 8)" = ALLOW ]
+}
+
 @test "seccomp: the comparisons of one rule must all hold, the first rule that holds decides" {
 	cat >"$P" <<-'EOF'
 	{ "defaultAction": "SCMP_ACT_ALLOW",

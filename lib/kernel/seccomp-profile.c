@@ -164,6 +164,8 @@ static int read_comparisons(const struct json_value *rule, struct comparison out
 		struct comparison *c = &out[i];
 		uint64_t index;
 
+		*c = (struct comparison){ 0 };   /* valueTwo may be absent: 0 */
+
 		if (json_expect(arg, JSON_OBJECT, err) == -1 || only_members(arg, known, err) == -1 ||
 		    json_get_uint64(arg, "index", &index, err) != 0 ||
 		    json_get_uint64(arg, "value", &c->value, err) != 0 ||
