@@ -57,15 +57,19 @@ cleanup() {   # every container the bench started, on every way out
 # does. Given back (unmounted: the kernel returns it to v2) at the end.
 borrowed=()
 borrow_v2_controllers() {
-	local v2=/sys/fs/cgroup/unified c list
-	[ -s "$v2/cgroup.controllers" ] && [ ! -s "$v2/cgroup.subtree_control" ] || return 1
-	read -r -a list <"$v2/cgroup.controllers"
+	# (cgroup files say size 0: read them, do not test their size)
+	local v2=/sys/fs/cgroup/unified c list=() enabled=()
+	[ -r "$v2/cgroup.controllers" ] || return 1
+	read -r -a list <"$v2/cgroup.controllers" || true
+	read -r -a enabled <"$v2/cgroup.subtree_control" || true
+	[ ${#list[@]} -gt 0 ] && [ ${#enabled[@]} -eq 0 ] || return 1
 	for c in "${list[@]}"; do
 		mkdir -p "$work/v1-$c"
 		mount -t cgroup -o "$c" "stepbox-bench-$c" "$work/v1-$c" || return 1
 		borrowed+=("$work/v1-$c")
 	done
-	[ ! -s "$v2/cgroup.controllers" ]
+	read -r -a list <"$v2/cgroup.controllers" || true
+	[ ${#list[@]} -eq 0 ]
 }
 give_back_controllers() {
 	local dir
