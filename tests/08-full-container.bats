@@ -21,6 +21,7 @@ teardown() {
 	# shellcheck disable=SC2086  # one ID a word
 	[ -z "$ids" ] || $B rm -f $ids >/dev/null 2>&1 || true
 	for pid in ${CLI_PIDS:-}; do kill -KILL "$pid" 2>/dev/null || true; done
+	[ -z "${OVERLAY_MOUNT:-}" ] || umount "$OVERLAY_MOUNT" 2>/dev/null || true
 }
 
 # The host PID of PID 1 of container $1, from inspect.
@@ -462,6 +463,24 @@ nothing_left() {
 	[ "$(echo "${lines[1]}" | tr -s ' ' | sed 's/^ //')" = "0 65534 1" ]
 	[ ! -e /tmp/stepbox-65534 ]
 	nothing_left
+}
+
+@test "08: PID 1 failing in its mounts (before the shim's word) says why in one line: 125, nothing left" {
+	# The run directory on an overlayfs: the container's overlay mount fails
+	# (its upper dir may not be on overlayfs) while the shim moves it into
+	# its cgroup beside it. The shim must find it alive, and say nothing more.
+	local ovl=$BATS_TEST_TMPDIR/ovl
+	mkdir -p "$ovl/lower" "$ovl/upper" "$ovl/work" "$ovl/merged"
+	mount -t overlay overlay -o "lowerdir=$ovl/lower,upperdir=$ovl/upper,workdir=$ovl/work" "$ovl/merged"
+	OVERLAY_MOUNT=$ovl/merged   # teardown unmounts it, whatever fails
+	mkdir "$ovl/merged/run"
+	STEPBOX_RUNDIR=$ovl/merged/run run -125 $B run --rm busybox true
+	echo "$output"
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "${lines[0]}" == *'overlay mount on '*'not overlayfs'* ]]
+	shims_settle
+	[ -z "$(ls -A "$ovl/merged/run")" ]
+	[ -z "$(stepbox_cgroups)" ]
 }
 
 @test "08: --trace shows the shim, the child and 'container up'" {

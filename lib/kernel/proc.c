@@ -54,11 +54,31 @@ static void flag_names(int flags, char *out, size_t size)
 }
 
 /* What the clone()d child runs first, before the step's own function. */
+/*
+ * A child that fails before its parent released it waits for the release
+ * before it exits: the parent, still at work on it (08: the cgroup move,
+ * the veth, beside the child's mounts), must find it alive, and learn of
+ * the failure from the child's own message, not from its calls failing on
+ * a dead process. (End of file: the parent is gone; nothing to wait for.)
+ */
+static struct proc_child *unreleased;
+
+static void wait_for_release(void)
+{
+	char go;
+
+	if (unreleased != NULL)
+		while (read(unreleased->sync[0], &go, 1) == -1 && errno == EINTR)
+			continue;
+}
+
 static int child_trampoline(void *arg)
 {
 	struct child_start *start = arg;
 
 	close(start->child->sync[1]);
+	unreleased = start->child;
+	atexit(wait_for_release);
 	/* The parent holds signals for us; the container's command must not. */
 	if (sigprocmask(SIG_SETMASK, &start->child->saved_mask, NULL) == -1)
 		die_errno(NULL, "sigprocmask(SIG_SETMASK)");
@@ -219,6 +239,7 @@ void proc_wait_for_parent(struct proc_child *child)
 	 */
 	if (n != 1)
 		_exit(EXIT_RUNTIME_ERROR);
+	unreleased = NULL;
 	exit_if_parent_died(child);
 	/* The read end stays open (until execve: O_CLOEXEC) for proc_die_with_parent(). */
 }

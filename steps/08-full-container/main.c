@@ -50,6 +50,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -230,11 +231,14 @@ static void start_container(struct container *c, struct shim_link *link)
 	/* 08: while PID 1 mounts its filesystems, its seccomp filter is compiled
 	 * here, on the other CPU, and sent down the pipe it reads last. */
 	if (c->seccomp_pipe[1] != -1) {
-		if (security_send_seccomp(&c->config, c->seccomp_pipe[1], &err) == -1)
-			error_print(&err);
-		else
+		/* (EPIPE: PID 1 failed already, and says why on the exec pipe.) */
+		if (security_send_seccomp(&c->config, c->seccomp_pipe[1], &err) == -1) {
+			if (err.code != EPIPE)
+				error_print(&err);
+		} else {
 			trace("seccomp: compiled %s, sent to PID 1",
 			      c->config.seccomp_profile ? "the profile" : "docker's default profile");
+		}
 		close(c->seccomp_pipe[1]);
 	}
 
