@@ -53,7 +53,6 @@ static void flag_names(int flags, char *out, size_t size)
 		snprintf(out, size, "0");
 }
 
-/* What the clone()d child runs first, before the step's own function. */
 /*
  * A child that fails before its parent released it waits for the release
  * before it exits: the parent, still at work on it (08: the cgroup move,
@@ -72,6 +71,7 @@ static void wait_for_release(void)
 			continue;
 }
 
+/* What the clone()d child runs first, before the step's own function. */
 static int child_trampoline(void *arg)
 {
 	struct child_start *start = arg;
