@@ -101,6 +101,11 @@ static const struct cg_driver *host_driver(void)
 
 /* ---- the interface ------------------------------------------------------------ */
 
+bool cg_children_born_in_group(void)
+{
+	return host_driver() == &cg_v2_driver;
+}
+
 static void undo_cgroup(void *cg)
 {
 	cg_destroy(cg);

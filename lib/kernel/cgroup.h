@@ -13,9 +13,9 @@
  *     one tree per controller, /sys/fs/cgroup/{memory,cpu,cpuacct,pids}/
  *     stepbox/<id>, with memory.limit_in_bytes, cpu.cfs_quota_us, pids.max.
  *
- * The runtime creates the group and sets its limits before clone(), moves the
- * child in before releasing it (so nothing runs unlimited, not even the first
- * instruction of the command), reads what it used at exit, kills whatever
+ * The runtime creates the group and sets its limits (before clone() on v2,
+ * where the child is born in it), moves the child in before releasing it (so
+ * nothing runs unlimited, not even the first instruction of the command), reads what it used at exit, kills whatever
  * is left and removes the group.
  *
  * cg_create(), cg_attach() and cg_mount_readonly() die (exit 125) on
@@ -79,6 +79,14 @@ struct cgroup {
  * the runtime), else no group at all — and if limits were asked for, die.
  */
 void cg_create(struct cgroup *cg, const char *id, const struct cg_limits *limits);
+
+/*
+ * Whether this host's children can be born in their group (clone3's
+ * CLONE_INTO_CGROUP): on cgroup v2, where a process is in one group. Then the
+ * group must exist before the clone; on v1 it may be made after, while the
+ * child sets up, as long as the child is moved in before it runs its command.
+ */
+bool cg_children_born_in_group(void);
 
 /* Move process `pid` into the group (every tree, on v1). */
 void cg_attach(struct cgroup *cg, pid_t pid);

@@ -181,8 +181,14 @@ static void start_container(struct container *c, struct shim_link *link)
 	if (c->config.network != NETWORK_HOST)
 		namespaces |= CLONE_NEWNET;
 
-	/* 07: the group and its limits exist before the container does. */
-	cg_create(&c->cg, c->id, &c->config.limits);
+	/* 07: the group and its limits. On cgroup v2 the child is born in it
+	 * (clone3's CLONE_INTO_CGROUP, below), so it exists first; on v1 (a group
+	 * per controller tree, which clone3 cannot name) the shim makes it after
+	 * the clone, while PID 1 mounts, and moves PID 1 in before its word. */
+	bool group_first = cg_children_born_in_group();
+
+	if (group_first)
+		cg_create(&c->cg, c->id, &c->config.limits);
 
 	/* 06: a user namespace, rootless or with --userns-remap, and the image's
 	 * layers shifted to its root, in the shim's own mount namespace. */
@@ -214,6 +220,8 @@ static void start_container(struct container *c, struct shim_link *link)
 		close(c->seccomp_pipe[0]);
 	if (c->config.userns)
 		idmap_unmount_layers(&c->lower);
+	if (!group_first)
+		cg_create(&c->cg, c->id, &c->config.limits);
 	if (!born_in_group)
 		cg_attach(&c->cg, c->init.pid);
 	if (c->config.userns)
