@@ -403,7 +403,10 @@ void container_create_managed(struct container *c)
 	/* docker's default hostname: the short id. */
 	if (c->config.hostname[0] == '\0')
 		snprintf(c->config.hostname, sizeof(c->config.hostname), "%.12s", c->id);
-	c->state = (struct container_state){ .status = STATUS_CREATED };
+	/* The rest of c->state is zero still (see the .h): a whole-struct
+	 * assignment would write its 32 kB of cgroup paths, eight pages the
+	 * kernel must fault in one by one. */
+	c->state.status = STATUS_CREATED;
 	trace("container id %s", c->id);
 
 	lock = rundir_lock_root();

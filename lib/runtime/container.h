@@ -94,8 +94,9 @@ bool container_owner_alive(const struct container_record *rec);
  * Like container_create(), under <root>/containers (lib/runtime/state), with the
  * config written beside the record and the state "created". The name in
  * c->config must be free (or empty: then a readable one is made up; an
- * empty hostname becomes the short id). Dies with docker's words when the
- * name is taken.
+ * empty hostname becomes the short id). c->state must be all zero, as in a
+ * fresh static struct container. Dies with docker's words when the name is
+ * taken.
  */
 void container_create_managed(struct container *c);
 
