@@ -5,7 +5,10 @@
 #
 #   each step 01-07      against util-linux's unshare with the same namespaces
 #   a step with a veth   against the same step with --net none
-#   08 run --rm          against crun and runc on the same image, and unshare
+#   08 run --rm          against crun and runc on the same image, and unshare;
+#                        with docker's seccomp profile on both sides (crun and
+#                        runc get it in their config.json, as dockerd gives
+#                        it), and with none on either side
 #   08-runtime run       against crun run and runc run on the same config.json
 #   docker, podman       run --rm with stepbox's runtime against runc (docker) and
 #                        crun (podman), private daemons; plain docker run vs 08
@@ -80,6 +83,27 @@ give_back_controllers() {
 }
 trap cleanup EXIT
 
+# config.json with docker's default seccomp profile as linux.seccomp: the
+# rules that count for this architecture and docker's 14 capabilities
+# (includes and excludes decided, as dockerd decides them), on stdout.
+docker_seccomp_config() {
+	local arch
+	case $(uname -m) in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+	command -v jq >/dev/null || return 1
+	jq --arg arch "$arch" '
+		["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
+		 "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
+		 "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"] as $caps
+		| def counts: ((.includes.caps // []) - $caps | length == 0)
+			and ((.includes.arches // [$arch]) | index($arch) != null)
+			and ([(.excludes.caps // [])[] | select(. as $c | $caps | index($c) != null)] | length == 0)
+			and ((.excludes.arches // []) | index($arch) == null);
+		{ defaultAction, defaultErrnoRet, architectures,
+		  syscalls: [.syscalls[] | select(counts) | del(.includes, .excludes, .comment)] }' \
+		lib/kernel/seccomp-default.json >"$work/seccomp.json" &&
+	jq --slurpfile profile "$work/seccomp.json" '.linux.seccomp = $profile[0]' "$work/config.json"
+}
+
 # ---- the plan: every command of the start-up table --------------------------
 u="unshare --pid --fork"
 # A container that keeps the bridge up and is the target of exec.
@@ -105,6 +129,7 @@ unshare(+cgroup)        $u --uts --ipc --mount --net --user --map-root-user --cg
 07-cgroups(--net=none)  $build/07-cgroups --net none $rootfs /bin/true
 unshare(08)             $u --uts --ipc --mount --net --cgroup /bin/true
 08-run(--net=none)      $sb run --rm --net none busybox /bin/true
+08-run(unconfined)      $sb run --rm --net none --security-opt seccomp=unconfined busybox /bin/true
 08-run(bridge)          $sb run --rm busybox /bin/true
 08-run-d                $sb run -d --rm --net none busybox /bin/true
 08-exec                 $sb exec stepbox-bench-keeper /bin/true
@@ -168,6 +193,20 @@ for rt in crun runc; do
 		continue
 	fi
 	echo "$rt                    $cmd" >>"$work/plan"
+	# The same config.json with docker's default seccomp profile, the one 08
+	# run applies (lib/kernel/seccomp-default.json: its rules for this
+	# architecture and docker's 14 capabilities, in the OCI form dockerd
+	# writes): the same work on both sides. crun's and runc's spec has none.
+	[ -e "$work/config-seccomp.json" ] || docker_seccomp_config >"$work/config-seccomp.json" ||
+		{ notes+=("$rt+seccomp: not measured: docker's profile could not be put in config.json (jq?)"); continue; }
+	mkdir -p "$bundle-seccomp"
+	cp "$work/config-seccomp.json" "$bundle-seccomp/config.json"
+	cmd="$rt run --bundle $bundle-seccomp stepbox-bench-$rt-seccomp"
+	if $cmd >/dev/null 2>&1; then
+		echo "$rt+seccomp            $cmd" >>"$work/plan"
+	else
+		notes+=("$rt+seccomp: not measured: $($cmd 2>&1 | head -n1)")
+	fi
 done
 
 # ---- docker and podman: the course's chain, stepbox's runtime in runc's place ----
@@ -334,6 +373,8 @@ baseline_of() {
 	06-*) echo "unshare(+user)" ;;
 	07-cgroups) echo "07-cgroups(--net=none)" ;; 07-*) echo "unshare(+cgroup)" ;;
 	08-run\(bridge\)) echo "08-run(--net=none)" ;;
+	08-run\(unconfined\)) echo "${crun_label:-crun}" ;;
+	crun+seccomp|runc+seccomp) echo "08-run(--net=none)" ;;
 	08-run\(in-unshare-m\)) echo "unshare-m-wrapper" ;;
 	08-runtime\(in-unshare-m\)) echo "crun(in-unshare-m)" ;;
 	08-runtime) echo "runc" ;;
@@ -376,7 +417,7 @@ crun_label=$(awk '$1 ~ /^crun/ { print $1; exit }' "$work/results")
 	if [ "${crun_label:-}" = "crun(in-unshare-m)" ]; then
 		echo "- 08 run --rm --net none against crun, both in the same private-mount wrapper: $(ratio "08-run(in-unshare-m)" "crun(in-unshare-m)")× crun (target ≤ 0.5×); $(ratio "08-run(--net=none)" "unshare(08)")× unshare with its namespaces, both outside (target ≤ 1.5×)"
 	else
-		echo "- 08 run --rm --net none against crun, both run directly: $(ratio "08-run(--net=none)" "${crun_label:-crun}")× crun (target ≤ 0.5×), $(ratio "08-run(--net=none)" "unshare(08)")× unshare with its namespaces (target ≤ 1.5×)"
+		echo "- 08 run --rm --net none against crun, both run directly, the same work: $(ratio "08-run(--net=none)" "crun+seccomp")× crun given docker's seccomp profile as 08 applies it (target ≤ 0.5×); with no filter on either side, $(ratio "08-run(unconfined)" "${crun_label:-crun}")× (08 --security-opt seccomp=unconfined, crun's spec as it comes); 08 with the profile against crun without: $(ratio "08-run(--net=none)" "${crun_label:-crun}")×. $(ratio "08-run(--net=none)" "unshare(08)")× unshare with its namespaces (target ≤ 1.5×)"
 	fi
 	echo "- 08-runtime run (create, start, wait, delete) on the same config.json (${spec_by:-?} spec): $(ratio 08-runtime runc)× runc run$( [ "${crun_label:-}" = "crun(in-unshare-m)" ] && echo ", $(ratio "08-runtime(in-unshare-m)" "crun(in-unshare-m)")× crun run (both in the wrapper)" || echo ", $(ratio 08-runtime "${crun_label:-crun}")× crun run")"
 	if [ -n "$(ms "docker-run(runc)")" ]; then

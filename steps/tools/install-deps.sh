@@ -62,6 +62,8 @@ fi
 if [ "${1:-}" = bench ] || [ "${1:-}" = vm ]; then
 	command -v crun >/dev/null || need+=(crun)
 	command -v runc >/dev/null || need+=(runc)
+	# ... given docker's seccomp profile as 08 applies it (bench.sh, jq).
+	command -v jq >/dev/null || need+=(jq)
 	case $(uname -m) in
 	x86_64) command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86) ;;
 	aarch64) command -v qemu-system-aarch64 >/dev/null || need+=(qemu-system-arm) ;;
