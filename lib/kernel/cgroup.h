@@ -15,8 +15,8 @@
  *
  * The runtime creates the group and sets its limits (before clone() on v2,
  * where the child is born in it), moves the child in before releasing it (so
- * nothing runs unlimited, not even the first instruction of the command), reads what it used at exit, kills whatever
- * is left and removes the group.
+ * nothing runs unlimited, not even the first instruction of the command),
+ * reads what it used at exit, kills whatever is left and removes the group.
  *
  * cg_create(), cg_attach() and cg_mount_readonly() die (exit 125) on
  * failure; the rest return -1 (or warn) and let the caller go on.
