@@ -75,6 +75,29 @@ $(BUILD)/gen/seccomp-default.h: lib/kernel/seccomp-default.json steps/tools/embe
 	@mkdir -p $(dir $@)
 	sh steps/tools/embed-text.sh seccomp_default_json lib/kernel/seccomp-default.json $@
 
+# Docker's default seccomp program itself, compiled at build time by the
+# same compiler (steps/tools/seccomp-builtin.c says why); a cross build
+# cannot run the compiler it builds, so its header has no program and the
+# shim makes one at each start.
+SECCOMP_BUILTIN_OBJS := $(addprefix $(BUILD)/lib/,base/json.o base/error.o base/log.o \
+			 kernel/caps.o kernel/seccomp.o kernel/seccomp-profile.o)
+$(BUILD)/lib/runtime/security.o: $(BUILD)/gen/seccomp-builtin.h
+$(BUILD)/seccomp-builtin: steps/tools/seccomp-builtin.c $(SECCOMP_BUILTIN_OBJS) | $(BUILD)/lib
+	$(CC) $(CPPFLAGS) -MF $(BUILD)/lib/seccomp-builtin.d $(CFLAGS) -o $@ $< $(SECCOMP_BUILTIN_OBJS)
+ifeq ($(SECCOMP_BUILTIN),none)
+$(BUILD)/gen/seccomp-builtin.h:
+	@mkdir -p $(dir $@)
+	printf '%s\n' '/* A cross build: no program made at build time (the shim makes it). */' \
+		'#include "kernel/seccomp.h"' '#include <linux/filter.h>' \
+		'#define SECCOMP_BUILTIN_CAPS 0ULL' \
+		'static const struct sock_filter seccomp_builtin_insns[1];' \
+		'static const struct seccomp_filter seccomp_builtin = { .len = 0 };' >$@
+else
+$(BUILD)/gen/seccomp-builtin.h: $(BUILD)/seccomp-builtin
+	@mkdir -p $(dir $@)
+	$(BUILD)/seccomp-builtin $@
+endif
+
 $(BUILD)/libstepbox.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
@@ -107,7 +130,8 @@ $(BUILD)/json-check: tests/tools/json-check.c $(BUILD)/libstepbox.a | $(BUILD)/l
 
 # lib/kernel/seccomp-profile from outside: a profile's program, or its
 # decision for one call (tests/seccomp.bats).
-$(BUILD)/seccomp-check: tests/tools/seccomp-check.c $(BUILD)/libstepbox.a | $(BUILD)/lib
+$(BUILD)/seccomp-check: tests/tools/seccomp-check.c $(BUILD)/libstepbox.a \
+			$(BUILD)/gen/seccomp-builtin.h | $(BUILD)/lib
 	$(CC) $(CPPFLAGS) -MF $(BUILD)/lib/seccomp-check.d $(CFLAGS) -o $@ $< $(BUILD)/libstepbox.a
 
 $(BUILD)/json-fuzz: tests/tools/json-fuzz.c lib/base/json.c lib/base/json.h | $(BUILD)/lib
@@ -205,7 +229,7 @@ lint:
 # tests); make test-arm64 runs it under qemu-system-aarch64.
 CROSS ?= aarch64-linux-gnu-
 cross:
-	$(MAKE) -s BUILD=$(BUILD)/aarch64 CC=$(CROSS)gcc AR=$(CROSS)ar WERROR=1 \
+	$(MAKE) -s BUILD=$(BUILD)/aarch64 CC=$(CROSS)gcc AR=$(CROSS)ar WERROR=1 SECCOMP_BUILTIN=none \
 		steps $(BUILD)/aarch64/probe $(BUILD)/aarch64/timeit $(BUILD)/aarch64/throughput \
 		$(BUILD)/aarch64/unpack-layer $(BUILD)/aarch64/json-check $(BUILD)/aarch64/seccomp-check
 	@echo "aarch64: $(notdir $(STEP_BINS)) built in $(BUILD)/aarch64"

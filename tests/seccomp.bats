@@ -279,6 +279,24 @@ refused_with() {
 	[ "$(decide --cap-drop SYS_CHROOT default chroot)" = 'ERRNO(EPERM)' ]
 }
 
+@test "seccomp: the program made at build time is Docker's default compiled now, word for word" {
+	run --separate-stderr "$CHECK" built-in
+	if [ "$status" -eq 1 ] && [[ "$stderr" == *"none in this build"* ]]; then
+		skip "a cross build makes no program at build time"
+	fi
+	[ "$status" -eq 0 ]
+	built=$output
+	run --separate-stderr "$CHECK" default
+	[ "$status" -eq 0 ]
+	[ "$built" = "$output" ]
+	# It answers as the compiled one does, and only for docker's capabilities.
+	[ "$(decide built-in io_uring_setup)" = 'ERRNO(EPERM)' ]
+	[ "$(decide built-in getpid)" = ALLOW ]
+	run --separate-stderr "$CHECK" --cap-add SYS_ADMIN built-in
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"made for docker's capabilities only"* ]]
+}
+
 @test "seccomp: x32 calls on x86_64 (bit 30 set) are refused" {
 	[ "$(uname -m)" = x86_64 ] || skip "x32 is x86_64's"
 	[ "$(decide default 0x40000027)" = 'ERRNO(ENOSYS)' ]   # x32's getpid
@@ -341,6 +359,26 @@ refused_with() {
 	[[ "$output" == *'Hello from a container'* ]]
 	run $B run --rm --net none busybox sh -c 'grep ^Seccomp: /proc/self/status'
 	[ "$output" = $'Seccomp:\t2' ]
+}
+
+@test "seccomp: in 08, docker's default comes as built; --cap-add is compiled at start, and holds" {
+	"$CHECK" built-in >/dev/null 2>&1 || skip "a cross build makes no program at build time"
+	CONTAINERS=1
+	run --separate-stderr $B --trace run --rm --net none busybox true
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"seccomp: docker's default profile, as compiled when stepbox was built"* ]]
+	[[ "$stderr" != *"seccomp: compiling"* ]]
+	# Another set of capabilities, another program: made by the shim.
+	run --separate-stderr $B --trace run --rm --net none --cap-add SYS_ADMIN busybox true
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"seccomp: compiling docker's default profile"* ]]
+	[[ "$stderr" != *"as compiled when stepbox was built"* ]]
+	# The built-in one refuses unshare(CLONE_NEWUSER) (no CAP_SYS_ADMIN); the
+	# compiled one, with it, lets it through.
+	run $B run --rm --net none busybox unshare -U true
+	[ "$status" -ne 0 ]
+	run $B run --rm --net none --cap-add SYS_ADMIN busybox unshare -U true
+	[ "$status" -eq 0 ]
 }
 
 @test "seccomp: --security-opt seccomp=FILE: a profile that denies mkdir makes mkdir fail with EPERM" {

@@ -182,21 +182,41 @@ static int read_comparisons(const struct json_value *rule, struct comparison out
 	return 0;
 }
 
-/* "4.8" against the running kernel's release: true if it is at least that. */
-static int kernel_at_least(const struct json_value *v, bool *yes, struct error *err)
+/* The kernel minKernel is compared with: the running one, or (at build
+ * time, seccomp_profile_assume_kernel()) the one the program is made for. */
+static const char *assumed_release;
+
+void seccomp_profile_assume_kernel(const char *release)
+{
+	assumed_release = release;
+}
+
+/* "4.8" against the kernel's release: true if it is at least that. The
+ * newest version a rule asks for goes into the filter: the program is the
+ * same on every kernel from there on. */
+static int kernel_at_least(const struct json_value *v, bool *yes,
+			   struct seccomp_filter *compiled, struct error *err)
 {
 	struct utsname u;
-	const char *want;
+	const char *want, *release = assumed_release;
 	int major, minor, have_major = 0, have_minor = 0;
 
 	if (json_as_string(v, &want, err) == -1)
 		return -1;
 	if (sscanf(want, "%d.%d", &major, &minor) != 2)
 		return json_errorf(err, v, "expected a kernel version like \"4.8\"");
-	if (uname(&u) == -1)
-		return error_errno(err, "uname()");
-	sscanf(u.release, "%d.%d", &have_major, &have_minor);
+	if (release == NULL) {
+		if (uname(&u) == -1)
+			return error_errno(err, "uname()");
+		release = u.release;
+	}
+	sscanf(release, "%d.%d", &have_major, &have_minor);
 	*yes = have_major > major || (have_major == major && have_minor >= minor);
+	if (major > compiled->min_kernel[0] ||
+	    (major == compiled->min_kernel[0] && minor > compiled->min_kernel[1])) {
+		compiled->min_kernel[0] = major;
+		compiled->min_kernel[1] = minor;
+	}
 	return 0;
 }
 
@@ -208,7 +228,7 @@ static int kernel_at_least(const struct json_value *v, bool *yes, struct error *
  * capability held, our architecture not listed, the kernel older).
  */
 static int rule_applies(const struct json_value *rule, capset_t caps, bool *applies,
-			struct error *err)
+			struct seccomp_filter *compiled, struct error *err)
 {
 	static const char *const known[] = { "caps", "arches", "minKernel", NULL };
 
@@ -256,7 +276,7 @@ static int rule_applies(const struct json_value *rule, capset_t caps, bool *appl
 		if ((min = json_get(filter, "minKernel")) && min->type != JSON_NULL) {
 			bool newer = false;
 
-			if (kernel_at_least(min, &newer, err) == -1)
+			if (kernel_at_least(min, &newer, compiled, err) == -1)
 				return -1;
 			all = all && newer;
 			any = any || newer;
@@ -316,7 +336,7 @@ static int read_rule(const struct json_value *v, int order, capset_t caps, struc
 	    json_get_array(v, "names", &names, err) != 0 ||
 	    read_action(v, "action", "errnoRet", &rule.action, err) == -1 ||
 	    read_comparisons(v, comparisons, &rule.ncomparisons, err) == -1 ||
-	    rule_applies(v, caps, &applies, err) == -1)
+	    rule_applies(v, caps, &applies, filter, err) == -1)
 		return -1;
 	if (applies && rule.ncomparisons > 0 &&
 	    keep_comparisons(rules, comparisons, rule.ncomparisons, &rule.comparisons, err) == -1)

@@ -76,6 +76,10 @@ int seccomp_profile_compile(const struct json_value *profile, capset_t caps,
 int seccomp_profile_compile_text(const char *text, size_t len, const char *name, capset_t caps,
 				 struct seccomp_filter *filter, struct error *err);
 
+/* Compile minKernel conditions against RELEASE ("6.1"), not the running
+ * kernel: for a program made at build time (steps/tools/seccomp-builtin.c). */
+void seccomp_profile_assume_kernel(const char *release);
+
 /* Docker's default profile, as JSON text (lib/kernel/seccomp-default.json). */
 const char *seccomp_profile_default(void);
 

@@ -49,6 +49,7 @@ struct seccomp_filter {
 	int refused;                 /* calls a rule refuses whatever their arguments */
 	int skipped;                 /* names this architecture does not have */
 	char skipped_names[1024];     /* the first of them, space-separated */
+	int min_kernel[2];           /* the newest minKernel a rule named ({4, 8}), or {0, 0} */
 };
 
 /* The number of system call NAME on this architecture, or -1 (it has none). */

@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 capset_t security_capabilities(const struct container_config *config)
@@ -18,12 +20,45 @@ capset_t security_capabilities(const struct container_config *config)
 	return (caps_docker_default() & ~config->cap_drop) | config->cap_add;
 }
 
+/* Docker's default program, made when stepbox was built (seccomp_builtin):
+ * steps/tools/seccomp-builtin.c, or none in a cross build. */
+#include "seccomp-builtin.h"
+
+/*
+ * The built-in program holds when nothing would make another one: the
+ * default profile, docker's capabilities, and a kernel at least as new as
+ * the newest minKernel the profile names. Copied: the caller frees it.
+ */
+static bool use_builtin(const struct container_config *config, struct seccomp_filter *filter)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+	size_t size = seccomp_builtin.len * sizeof(seccomp_builtin_insns[0]);
+
+	if (seccomp_builtin.len == 0 || config->seccomp_profile != NULL ||
+	    security_capabilities(config) != SECCOMP_BUILTIN_CAPS || uname(&u) == -1 ||
+	    sscanf(u.release, "%d.%d", &major, &minor) != 2 ||
+	    major < seccomp_builtin.min_kernel[0] ||
+	    (major == seccomp_builtin.min_kernel[0] && minor < seccomp_builtin.min_kernel[1]))
+		return false;
+	*filter = seccomp_builtin;
+	if ((filter->insns = malloc(size)) == NULL)
+		return false;
+	memcpy(filter->insns, seccomp_builtin_insns, size);
+	return true;
+}
+
 int security_compile_seccomp(const struct container_config *config, const char *name,
 			     struct seccomp_filter *filter, struct error *err)
 {
 	const char *profile = config->seccomp_profile ? config->seccomp_profile
 						      : seccomp_profile_default();
 
+	if (use_builtin(config, filter)) {
+		trace("seccomp: %s, as compiled when stepbox was built", name);
+		return 0;
+	}
+	trace("seccomp: compiling %s", name);
 	return seccomp_profile_compile_text(profile, strlen(profile), name,
 					    security_capabilities(config), filter, err);
 }

@@ -236,15 +236,16 @@ static void start_container(struct container *c, struct shim_link *link)
 		error_die(&err);
 	proc_release_child(&c->init);
 
-	/* 08: while PID 1 mounts its filesystems, its seccomp filter is compiled
-	 * here, on the other CPU, and sent down the pipe it reads last. */
+	/* 08: while PID 1 mounts its filesystems, its seccomp filter goes down
+	 * the pipe it reads last: docker's default as compiled when stepbox was
+	 * built, another profile compiled here, on the other CPU. */
 	if (c->seccomp_pipe[1] != -1) {
 		/* (EPIPE: PID 1 failed already, and says why on the exec pipe.) */
 		if (security_send_seccomp(&c->config, c->seccomp_pipe[1], &err) == -1) {
 			if (err.code != EPIPE)
 				error_print(&err);
 		} else {
-			trace("seccomp: compiled %s, sent to PID 1",
+			trace("seccomp: %s sent to PID 1",
 			      c->config.seccomp_profile ? "the profile" : "docker's default profile");
 		}
 		close(c->seccomp_pipe[1]);

@@ -5,8 +5,10 @@
  *   build/seccomp-check [OPTIONS] PROFILE                  the program, one instruction a line
  *   build/seccomp-check [OPTIONS] PROFILE CALL [ARG...]    what it answers to one call
  *
- * PROFILE: a file in the OCI form, or "default" (Docker's, built into
- * stepbox). CALL: a name ("mkdir") or a number (decimal or 0x...); ARGs:
+ * PROFILE: a file in the OCI form, "default" (Docker's, built into
+ * stepbox) compiled now, or "built-in": the program compiled from it when
+ * stepbox was built (steps/tools/seccomp-builtin.c; none in a cross
+ * build), which must be the same as "default"'s. CALL: a name ("mkdir") or a number (decimal or 0x...); ARGs:
  * its arguments as numbers (64 bits; missing ones are 0).
  * OPTIONS: --cap-add CAP, --cap-drop CAP (as run's: the capabilities the
  * process holds, from Docker's 14) and --arch N (the AUDIT_ARCH of the
@@ -24,6 +26,9 @@
 #include "kernel/seccomp-profile.h"
 #include "kernel/seccomp.h"
 
+/* seccomp_builtin: Docker's default, compiled when stepbox was built. */
+#include "seccomp-builtin.h"
+
 #include <errno.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
@@ -33,7 +38,7 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: seccomp-check [--cap-add CAP] [--cap-drop CAP] [--arch N] "
-			"PROFILE|default [CALL [ARG...]]\n");
+			"PROFILE|default|built-in [CALL [ARG...]]\n");
 	exit(2);
 }
 
@@ -107,13 +112,31 @@ int main(int argc, char **argv)
 	if (i >= argc)
 		usage();
 	name = argv[i++];
-	if (strcmp(name, "default") == 0)
+	if (strcmp(name, "built-in") == 0) {
+		size_t size = seccomp_builtin.len * sizeof(seccomp_builtin_insns[0]);
+
+		if (add || drop) {
+			fprintf(stderr, "seccomp-check: built-in: made for docker's capabilities only\n");
+			return 2;
+		}
+		if (seccomp_builtin.len == 0) {
+			fprintf(stderr, "seccomp-check: built-in: none in this build (a cross build)\n");
+			return 1;
+		}
+		filter = seccomp_builtin;
+		if ((filter.insns = malloc(size)) == NULL) {
+			perror("seccomp-check: malloc");
+			return 1;
+		}
+		memcpy(filter.insns, seccomp_builtin_insns, size);
+	} else if (strcmp(name, "default") == 0)
 		text = strdup(seccomp_profile_default());
 	else if (seccomp_profile_read(name, &text, &err) == -1)
 		goto fail;
-	if (text == NULL ||
-	    seccomp_profile_compile_text(text, strlen(text), name,
-					 (caps_docker_default() & ~drop) | add, &filter, &err) == -1)
+	if (strcmp(name, "built-in") != 0 &&
+	    (text == NULL ||
+	     seccomp_profile_compile_text(text, strlen(text), name,
+					  (caps_docker_default() & ~drop) | add, &filter, &err) == -1))
 		goto fail;
 	free(text);
 
