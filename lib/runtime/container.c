@@ -525,20 +525,20 @@ static bool allowed(enum container_status from, enum container_status to)
 int container_set_status(const char *dir, struct container_state *state,
 			 enum container_status to, struct error *err)
 {
-	struct container_state now;
+	enum container_status now;
 
 	/* What is on disk is the truth: another process may have moved it on. */
-	if (state_read(dir, &now, err) == -1)
+	if (state_read_status(dir, &now, err) == -1)
 		return -1;
-	if (!allowed(now.status, to)) {
+	if (!allowed(now, to)) {
 		errno = EINVAL;
 		return error_set(err, "container %.12s: no way from %s to %s", strrchr(dir, '/') + 1,
-				 state_status_name(now.status), state_status_name(to));
+				 state_status_name(now), state_status_name(to));
 	}
 	state->status = to;
 	if (state_write(dir, state, err) == -1)
 		return -1;
-	trace("state of %.12s: %s -> %s", strrchr(dir, '/') + 1, state_status_name(now.status),
+	trace("state of %.12s: %s -> %s", strrchr(dir, '/') + 1, state_status_name(now),
 	      state_status_name(to));
 	return 0;
 }

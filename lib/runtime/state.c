@@ -423,19 +423,23 @@ static int write_state(const char *dir, const struct container_state *s)
 	return end_file(f, dir, "state", tmp);
 }
 
+static int parse_status(const char *value, enum container_status *status)
+{
+	for (int i = STATUS_CREATED; i <= STATUS_DEAD; i++)
+		if (strcmp(value, state_status_name(i)) == 0) {
+			*status = i;
+			return 0;
+		}
+	return -1;
+}
+
 static int state_line(const char *key, char *value, void *arg)
 {
 	struct container_state *s = arg;
 	long long n = atoll(value);
 
-	if (strcmp(key, "status") == 0) {
-		for (int i = STATUS_CREATED; i <= STATUS_DEAD; i++)
-			if (strcmp(value, state_status_name(i)) == 0) {
-				s->status = i;
-				return 0;
-			}
-		return -1;
-	}
+	if (strcmp(key, "status") == 0)
+		return parse_status(value, &s->status);
 	if (strcmp(key, "pid") == 0)
 		s->pid = n;
 	else if (strcmp(key, "pid_start") == 0)
@@ -464,6 +468,11 @@ static int read_state(const char *dir, struct container_state *state)
 {
 	memset(state, 0, sizeof(*state));
 	return read_lines(dir, "state", state_line, state);
+}
+
+static int status_line(const char *key, char *value, void *arg)
+{
+	return strcmp(key, "status") == 0 ? parse_status(value, arg) : 0;
 }
 
 /* ---- the public face: errors name the file ------------------------------- */
@@ -499,4 +508,11 @@ int state_write(const char *dir, const struct container_state *state, struct err
 int state_read(const char *dir, struct container_state *state, struct error *err)
 {
 	return read_state(dir, state) == -1 ? file_error(err, "read", dir, "state") : 0;
+}
+
+int state_read_status(const char *dir, enum container_status *status, struct error *err)
+{
+	*status = STATUS_CREATED;
+	return read_lines(dir, "state", status_line, status) == -1
+		       ? file_error(err, "read", dir, "state") : 0;
 }

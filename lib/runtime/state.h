@@ -122,6 +122,9 @@ int state_read_config(const char *dir, struct container_config *config, struct e
 int state_read_name(const char *dir, char *name, size_t size, struct error *err);
 int state_write(const char *dir, const struct container_state *state, struct error *err);
 int state_read(const char *dir, struct container_state *state, struct error *err);
+/* Only its status, without the rest (a state is ~33 kB, most of it room
+ * for cgroup paths: every page of it touched is a fault). */
+int state_read_status(const char *dir, enum container_status *status, struct error *err);
 
 /* Nanoseconds since the epoch, now. */
 long long state_now(void);
