@@ -34,17 +34,21 @@ capset_t caps_docker_default(void)
 	       BIT(CAP_SYS_CHROOT) | BIT(CAP_KILL) | BIT(CAP_AUDIT_WRITE);
 }
 
-/* The highest capability the running kernel knows (it may know more than we do). */
+/*
+ * The highest capability the running kernel knows: it may know more than
+ * our headers (CAP_LAST_CAP), or fewer. PR_CAPBSET_READ refuses a number it
+ * does not know (EINVAL) — a call or two to ask, where reading
+ * /proc/sys/kernel/cap_last_cap through stdio cost PID 1 ~0.3 ms of page
+ * faults on the way to its command.
+ */
 static int last_cap(void)
 {
-	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
 	int last = CAP_LAST_CAP;
 
-	if (f) {
-		if (fscanf(f, "%d", &last) != 1 || last < 0 || last > 63)
-			last = CAP_LAST_CAP;
-		fclose(f);
-	}
+	while (last < 63 && prctl(PR_CAPBSET_READ, last + 1) >= 0)
+		last++;
+	while (last > 0 && prctl(PR_CAPBSET_READ, last) < 0)
+		last--;
 	return last;
 }
 
