@@ -130,6 +130,7 @@ unshare(+cgroup)        $u --uts --ipc --mount --net --user --map-root-user --cg
 unshare(08)             $u --uts --ipc --mount --net --cgroup /bin/true
 08-run(--net=none)      $sb run --rm --net none busybox /bin/true
 08-run(unconfined)      $sb run --rm --net none --security-opt seccomp=unconfined busybox /bin/true
+08-run(privileged)      $sb run --rm --net none --privileged busybox /bin/true
 08-run(bridge)          $sb run --rm busybox /bin/true
 08-run-d                $sb run -d --rm --net none busybox /bin/true
 08-exec                 $sb exec stepbox-bench-keeper /bin/true
@@ -374,6 +375,7 @@ baseline_of() {
 	07-cgroups) echo "07-cgroups(--net=none)" ;; 07-*) echo "unshare(+cgroup)" ;;
 	08-run\(bridge\)) echo "08-run(--net=none)" ;;
 	08-run\(unconfined\)) echo "${crun_label:-crun}" ;;
+	08-run\(privileged\)) echo "08-run(--net=none)" ;;
 	crun+seccomp|runc+seccomp) echo "08-run(--net=none)" ;;
 	08-run\(in-unshare-m\)) echo "unshare-m-wrapper" ;;
 	08-runtime\(in-unshare-m\)) echo "crun(in-unshare-m)" ;;
@@ -419,6 +421,8 @@ crun_label=$(awk '$1 ~ /^crun/ { print $1; exit }' "$work/results")
 	else
 		echo "- 08 run --rm --net none against crun, both run directly, the same work: $(ratio "08-run(--net=none)" "crun+seccomp")× crun given docker's seccomp profile as 08 applies it (target ≤ 0.5×); with no filter on either side, $(ratio "08-run(unconfined)" "${crun_label:-crun}")× (08 --security-opt seccomp=unconfined, crun's spec as it comes); 08 with the profile against crun without: $(ratio "08-run(--net=none)" "${crun_label:-crun}")×. $(ratio "08-run(--net=none)" "unshare(08)")× unshare with its namespaces (target ≤ 1.5×)"
 	fi
+	# Where 08's time over unshare's goes, from rows of this table.
+	echo "- what makes up 08 against unshare(08) ($(ms "unshare(08)") ms): the same kernel work without a runtime (05-netns --net none: the namespaces, overlay, pivot_root, /proc /sys /dev, one process) $(ms "05-netns(--net=none)") ms, $(ratio "05-netns(--net=none)" "unshare(08)")×; 08 without docker's hardening (--privileged: no masked paths, all capabilities, no seccomp) $(ms "08-run(privileged)") ms, $(ratio "08-run(privileged)" "unshare(08)")×; so the lifecycle (shim, state files, cgroup, hosts files) costs $(awk -v a="$(ms "08-run(privileged)")" -v b="$(ms "05-netns(--net=none)")" 'BEGIN { printf "%.1f", a - b }') ms and the hardening $(awk -v a="$(ms "08-run(--net=none)")" -v b="$(ms "08-run(privileged)")" 'BEGIN { printf "%.1f", a - b }') ms"
 	echo "- 08-runtime run (create, start, wait, delete) on the same config.json (${spec_by:-?} spec): $(ratio 08-runtime runc)× runc run$( [ "${crun_label:-}" = "crun(in-unshare-m)" ] && echo ", $(ratio "08-runtime(in-unshare-m)" "crun(in-unshare-m)")× crun run (both in the wrapper)" || echo ", $(ratio 08-runtime "${crun_label:-crun}")× crun run")"
 	if [ -n "$(ms "docker-run(runc)")" ]; then
 		echo "- docker run --rm (private dockerd 20.10, --network none): with stepbox's runtime $(ratio "docker-run(stepbox)" "docker-run(runc)")× with runc; docker run with runc takes $(ms "docker-run(runc)") ms, $(ratio "docker-run(runc)" "08-run(--net=none)")× 08 run --rm (the course's figure: ~50 ms)"
