@@ -3,6 +3,9 @@
 #include "kernel/caps.h"
 #include "kernel/seccomp-profile.h"
 #include "kernel/seccomp.h"
+/* Docker's default program, made when stepbox was built (seccomp_builtin):
+ * steps/tools/seccomp-builtin.c, or none in a cross build. */
+#include "seccomp-builtin.h"
 
 #include <errno.h>
 #include <linux/filter.h>
@@ -19,10 +22,6 @@ capset_t security_capabilities(const struct container_config *config)
 		return caps_all();
 	return (caps_docker_default() & ~config->cap_drop) | config->cap_add;
 }
-
-/* Docker's default program, made when stepbox was built (seccomp_builtin):
- * steps/tools/seccomp-builtin.c, or none in a cross build. */
-#include "seccomp-builtin.h"
 
 /*
  * The built-in program holds when nothing would make another one: the
