@@ -8,8 +8,9 @@
  * PROFILE: a file in the OCI form, "default" (Docker's, built into
  * stepbox) compiled now, or "built-in": the program compiled from it when
  * stepbox was built (steps/tools/seccomp-builtin.c; none in a cross
- * build), which must be the same as "default"'s. CALL: a name ("mkdir") or a number (decimal or 0x...); ARGs:
- * its arguments as numbers (64 bits; missing ones are 0).
+ * build), which must be the same as "default"'s. CALL: a name ("mkdir")
+ * or a number (decimal or 0x...); ARGs: its arguments as numbers (64
+ * bits; missing ones are 0).
  * OPTIONS: --cap-add CAP, --cap-drop CAP (as run's: the capabilities the
  * process holds, from Docker's 14) and --arch N (the AUDIT_ARCH of the
  * call, default this build's: another one shows what a 32-bit call gets).
@@ -18,8 +19,8 @@
  * small classic-BPF interpreter below: the test sees what the kernel will
  * see. It prints one line: ALLOW, ERRNO(EPERM), KILL_PROCESS, ...
  *
- * Exit status: 0; 1 and one line on stderr for a bad profile; 2 for a
- * usage error.
+ * Exit status: 0; 1 and one line on stderr for a bad profile (or no
+ * built-in program); 2 for a usage error.
  */
 #define _GNU_SOURCE
 #include "kernel/caps.h"
