@@ -279,6 +279,22 @@ refused_with() {
 	[ "$(decide --cap-drop SYS_CHROOT default chroot)" = 'ERRNO(EPERM)' ]
 }
 
+@test "seccomp: minKernel holds against the running kernel, and the newest one named is recorded" {
+	cat >"$P" <<-'EOF'
+	{ "defaultAction": "SCMP_ACT_ERRNO",
+	  "syscalls": [
+	    { "names": ["mkdirat"], "action": "SCMP_ACT_ALLOW", "includes": { "minKernel": "3.0" } },
+	    { "names": ["unlinkat"], "action": "SCMP_ACT_ALLOW", "includes": { "minKernel": "99.0" } },
+	    { "names": ["renameat"], "action": "SCMP_ACT_ALLOW", "excludes": { "minKernel": "99.1" } } ] }
+	EOF
+	[ "$(decide "$P" mkdirat)" = ALLOW ]             # this kernel is newer than 3.0
+	[ "$(decide "$P" unlinkat)" = 'ERRNO(EPERM)' ]   # older than 99.0: the rule is out
+	[ "$(decide "$P" renameat)" = ALLOW ]            # excluded only from 99.1 on
+	run --separate-stderr "$CHECK" "$P"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\n# the newest minKernel a rule names: 99.1\n'* ]]
+}
+
 @test "seccomp: the program made at build time is Docker's default compiled now, word for word" {
 	run --separate-stderr "$CHECK" built-in
 	if [ "$status" -eq 1 ] && [[ "$stderr" == *"none in this build"* ]]; then
@@ -289,6 +305,8 @@ refused_with() {
 	run --separate-stderr "$CHECK" default
 	[ "$status" -eq 0 ]
 	[ "$built" = "$output" ]
+	# Made for any kernel from the newest minKernel of docker's profile on.
+	[[ "$built" == *$'\n# the newest minKernel a rule names: 4.8\n'* ]]
 	# It answers as the compiled one does, and only for docker's capabilities.
 	[ "$(decide built-in io_uring_setup)" = 'ERRNO(EPERM)' ]
 	[ "$(decide built-in getpid)" = ALLOW ]

@@ -191,6 +191,22 @@ void seccomp_profile_assume_kernel(const char *release)
 	assumed_release = release;
 }
 
+/* A kernel release ("6.1.0-18-amd64") at least MAJOR.MINOR? */
+static bool release_at_least(const char *release, int major, int minor)
+{
+	int have_major = 0, have_minor = 0;
+
+	sscanf(release, "%d.%d", &have_major, &have_minor);
+	return have_major > major || (have_major == major && have_minor >= minor);
+}
+
+bool seccomp_kernel_at_least(const int version[2])
+{
+	struct utsname u;
+
+	return uname(&u) == 0 && release_at_least(u.release, version[0], version[1]);
+}
+
 /* "4.8" against the kernel's release: true if it is at least that. The
  * newest version a rule asks for goes into the filter: the program is the
  * same on every kernel from there on. */
@@ -199,7 +215,7 @@ static int kernel_at_least(const struct json_value *v, bool *yes,
 {
 	struct utsname u;
 	const char *want, *release = assumed_release;
-	int major, minor, have_major = 0, have_minor = 0;
+	int major, minor;
 
 	if (json_as_string(v, &want, err) == -1)
 		return -1;
@@ -210,8 +226,7 @@ static int kernel_at_least(const struct json_value *v, bool *yes,
 			return error_errno(err, "uname()");
 		release = u.release;
 	}
-	sscanf(release, "%d.%d", &have_major, &have_minor);
-	*yes = have_major > major || (have_major == major && have_minor >= minor);
+	*yes = release_at_least(release, major, minor);
 	if (major > compiled->min_kernel[0] ||
 	    (major == compiled->min_kernel[0] && minor > compiled->min_kernel[1])) {
 		compiled->min_kernel[0] = major;

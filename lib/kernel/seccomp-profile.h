@@ -80,6 +80,9 @@ int seccomp_profile_compile_text(const char *text, size_t len, const char *name,
  * kernel: for a program made at build time (steps/tools/seccomp-builtin.c). */
 void seccomp_profile_assume_kernel(const char *release);
 
+/* Is the running kernel at least VERSION ({4, 8}), as a filter's min_kernel says? */
+bool seccomp_kernel_at_least(const int version[2]);
+
 /* Docker's default profile, as JSON text (lib/kernel/seccomp-default.json). */
 const char *seccomp_profile_default(void);
 

@@ -94,6 +94,18 @@ void seccomp_install(const struct seccomp_filter *filter, const char *descriptio
 	      seccomp_action_name(filter->default_action, action, sizeof(action)));
 }
 
+int seccomp_filter_copy(struct seccomp_filter *filter, const struct seccomp_filter *counts,
+			const struct sock_filter *insns)
+{
+	size_t size = counts->len * sizeof(insns[0]);
+
+	*filter = *counts;
+	if ((filter->insns = malloc(size)) == NULL)
+		return -1;
+	memcpy(filter->insns, insns, size);
+	return 0;
+}
+
 void seccomp_filter_free(struct seccomp_filter *filter)
 {
 	free(filter->insns);

@@ -90,4 +90,9 @@ void seccomp_dump(FILE *out, const struct seccomp_filter *filter);
 
 void seccomp_filter_free(struct seccomp_filter *filter);
 
+/* *filter = COUNTS with a copy of its LEN instructions INSNS on the heap (the
+ * built-in program's, kept apart): 0, or -1 (errno) if malloc() failed. */
+int seccomp_filter_copy(struct seccomp_filter *filter, const struct seccomp_filter *counts,
+			const struct sock_filter *insns);
+
 #endif

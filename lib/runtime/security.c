@@ -10,10 +10,8 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 capset_t security_capabilities(const struct container_config *config)
@@ -30,21 +28,10 @@ capset_t security_capabilities(const struct container_config *config)
  */
 static bool use_builtin(const struct container_config *config, struct seccomp_filter *filter)
 {
-	struct utsname u;
-	int major = 0, minor = 0;
-	size_t size = seccomp_builtin.len * sizeof(seccomp_builtin_insns[0]);
-
-	if (seccomp_builtin.len == 0 || config->seccomp_profile != NULL ||
-	    security_capabilities(config) != SECCOMP_BUILTIN_CAPS || uname(&u) == -1 ||
-	    sscanf(u.release, "%d.%d", &major, &minor) != 2 ||
-	    major < seccomp_builtin.min_kernel[0] ||
-	    (major == seccomp_builtin.min_kernel[0] && minor < seccomp_builtin.min_kernel[1]))
-		return false;
-	*filter = seccomp_builtin;
-	if ((filter->insns = malloc(size)) == NULL)
-		return false;
-	memcpy(filter->insns, seccomp_builtin_insns, size);
-	return true;
+	return seccomp_builtin.len > 0 && config->seccomp_profile == NULL &&
+	       security_capabilities(config) == SECCOMP_BUILTIN_CAPS &&
+	       seccomp_kernel_at_least(seccomp_builtin.min_kernel) &&
+	       seccomp_filter_copy(filter, &seccomp_builtin, seccomp_builtin_insns) == 0;
 }
 
 int security_compile_seccomp(const struct container_config *config, const char *name,

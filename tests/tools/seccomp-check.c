@@ -114,8 +114,6 @@ int main(int argc, char **argv)
 		usage();
 	name = argv[i++];
 	if (strcmp(name, "built-in") == 0) {
-		size_t size = seccomp_builtin.len * sizeof(seccomp_builtin_insns[0]);
-
 		if (add || drop) {
 			fprintf(stderr, "seccomp-check: built-in: made for docker's capabilities only\n");
 			return 2;
@@ -124,12 +122,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "seccomp-check: built-in: none in this build (a cross build)\n");
 			return 1;
 		}
-		filter = seccomp_builtin;
-		if ((filter.insns = malloc(size)) == NULL) {
+		if (seccomp_filter_copy(&filter, &seccomp_builtin, seccomp_builtin_insns) == -1) {
 			perror("seccomp-check: malloc");
 			return 1;
 		}
-		memcpy(filter.insns, seccomp_builtin_insns, size);
 	} else if (strcmp(name, "default") == 0)
 		text = strdup(seccomp_profile_default());
 	else if (seccomp_profile_read(name, &text, &err) == -1)
@@ -148,6 +144,9 @@ int main(int argc, char **argv)
 							     sizeof(action)));
 		printf("# %d names not on %s: %s\n", filter.skipped, SECCOMP_ARCH_NAME,
 		       filter.skipped_names);
+		if (filter.min_kernel[0] > 0)
+			printf("# the newest minKernel a rule names: %d.%d\n", filter.min_kernel[0],
+			       filter.min_kernel[1]);
 		seccomp_dump(stdout, &filter);
 	} else {
 		const char *call = argv[i++];
