@@ -409,6 +409,7 @@ table() {
 	done <"$work/results"
 }
 ms() { awk -v l="$1" '$1 == l { print $2 }' "$work/results"; }
+ran() { ms "$1" | grep -q '^[0-9]'; }
 ratio() { awk -v a="$(ms "$1")" -v b="$(ms "$2")" 'BEGIN { if (a && b) printf "%.2f", a / b; else print "n/a" }'; }
 crun_label=$(awk '$1 ~ /^crun/ { print $1; exit }' "$work/results")
 {
@@ -424,8 +425,11 @@ crun_label=$(awk '$1 ~ /^crun/ { print $1; exit }' "$work/results")
 	else
 		echo "- 08 run --rm --net none against crun, both run directly, the same work: $(ratio "08-run(--net=none)" "crun+seccomp")× crun given docker's seccomp profile as 08 applies it (target ≤ 0.5×); with no filter on either side, $(ratio "08-run(unconfined)" "${crun_label:-crun}")× (08 --security-opt seccomp=unconfined, crun's spec as it comes); 08 with the profile against crun without: $(ratio "08-run(--net=none)" "${crun_label:-crun}")×. $(ratio "08-run(--net=none)" "unshare(08)")× unshare with its namespaces (target ≤ 1.5×)"
 	fi
-	# Where 08's time over unshare's goes, from rows of this table.
-	echo "- what makes up 08 against unshare(08) ($(ms "unshare(08)") ms): the same kernel work without a runtime (05-netns --net none: the namespaces, overlay, pivot_root, /proc /sys /dev, one process) $(ms "05-netns(--net=none)") ms, $(ratio "05-netns(--net=none)" "unshare(08)")×; 08 without docker's hardening (--privileged: no masked paths, all capabilities, no seccomp) $(ms "08-run(privileged)") ms, $(ratio "08-run(privileged)" "unshare(08)")×; so the lifecycle (shim, state files, cgroup, hosts files) costs $(awk -v a="$(ms "08-run(privileged)")" -v b="$(ms "05-netns(--net=none)")" 'BEGIN { printf "%.1f", a - b }') ms and the hardening $(awk -v a="$(ms "08-run(--net=none)")" -v b="$(ms "08-run(privileged)")" 'BEGIN { printf "%.1f", a - b }') ms"
+	# Where 08's time over unshare's goes, from rows of this table (when all ran).
+	if ran "05-netns(--net=none)" && ran "08-run(privileged)" && ran "08-run(--net=none)" &&
+		ran "unshare(08)"; then
+		echo "- what makes up 08 against unshare(08) ($(ms "unshare(08)") ms): the same kernel work without a runtime (05-netns --net none: the namespaces, overlay, pivot_root, /proc /sys /dev, one process) $(ms "05-netns(--net=none)") ms, $(ratio "05-netns(--net=none)" "unshare(08)")×; 08 without docker's hardening (--privileged: no masked paths, all capabilities, no seccomp) $(ms "08-run(privileged)") ms, $(ratio "08-run(privileged)" "unshare(08)")×; so the lifecycle (shim, state files, cgroup, hosts files) costs $(awk -v a="$(ms "08-run(privileged)")" -v b="$(ms "05-netns(--net=none)")" 'BEGIN { printf "%.1f", a - b }') ms and the hardening $(awk -v a="$(ms "08-run(--net=none)")" -v b="$(ms "08-run(privileged)")" 'BEGIN { printf "%.1f", a - b }') ms"
+	fi
 	echo "- 08-runtime run (create, start, wait, delete) on the same config.json (${spec_by:-?} spec): $(ratio 08-runtime runc)× runc run$( [ "${crun_label:-}" = "crun(in-unshare-m)" ] && echo ", $(ratio "08-runtime(in-unshare-m)" "crun(in-unshare-m)")× crun run (both in the wrapper)" || echo ", $(ratio 08-runtime "${crun_label:-crun}")× crun run")"
 	if [ -n "$(ms "docker-run(runc)")" ]; then
 		echo "- docker run --rm (private dockerd 20.10, --network none): with stepbox's runtime $(ratio "docker-run(stepbox)" "docker-run(runc)")× with runc; docker run with runc takes $(ms "docker-run(runc)") ms, $(ratio "docker-run(runc)" "08-run(--net=none)")× 08 run --rm (the course's figure: ~50 ms)"
